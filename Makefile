@@ -1,0 +1,129 @@
+# sbx: one Makefile. Targets: all check demo bench install fuzz san lint.
+# Sources are found by convention, so a new module needs no edit here:
+#   lib/*.c keyring/*.c policy/*.c runtime-check/*.c  -> build/libsbx.a
+#     (except tool mains, sbx-*.c, and runtime-check/agent-*.c)
+#   */sbx-*.c                     -> bin/sbx-*   (one tool each)
+#   tests/unit/check_*.c          -> build/tests/check_*   (check suites)
+#   tests/e2e/*.sh                -> run in order by `make check`
+#   tests/fuzz/fuzz_*.c           -> build/fuzz/fuzz_*     (libFuzzer)
+
+PREFIX	?= /usr/local
+CC	?= cc
+BUILD	?= build
+BIN	?= bin
+PKGS	 = libcrypto libssl jansson libcurl libgit2 libarchive zlib libdeflate
+
+CFLAGS	?= -O2 -g
+WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wno-unused-parameter -Werror
+CPPFLAGS += -Iinclude -D_GNU_SOURCE -DSBX_VERSION='"$(VERSION)"'
+ALL_CFLAGS = -std=c11 $(WARN) -fPIC $(CFLAGS) \
+	   $(shell pkg-config --cflags $(PKGS))
+LDLIBS	 = $(shell pkg-config --libs $(PKGS)) -lpthread
+CHECK_LIBS = $(shell pkg-config --libs check)
+VERSION	 = 0.1.0
+
+TOOL_SRC = $(wildcard */sbx-*.c)
+TOOLS	 = $(patsubst %.c,$(BIN)/%,$(notdir $(TOOL_SRC)))
+LIB_SRC	 = $(filter-out $(TOOL_SRC) runtime-check/agent-%.c, \
+	   $(wildcard lib/*.c keyring/*.c policy/*.c runtime-check/*.c))
+LIB_OBJ	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+UNIT_SRC = $(wildcard tests/unit/check_*.c)
+UNITS	 = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS	 = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+AGENT_SRC = $(wildcard runtime-check/agent-*.c)
+AGENT	 = $(if $(AGENT_SRC),$(BIN)/libsbxguard.so)
+E2E	 = $(sort $(wildcard tests/e2e/*.sh))
+
+.PHONY: all deps check unit e2e demo bench install fuzz fuzz-run san \
+	lint clean
+.SUFFIXES:
+
+all: $(TOOLS) $(AGENT)
+
+deps:
+	@sh ci/install-deps.sh
+
+$(BUILD)/obj/%.o: %.c $(wildcard include/sbx/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libsbx.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $(LIB_OBJ)
+
+define TOOL_RULE
+$(BIN)/$(basename $(notdir $(1))): $(BUILD)/obj/$(basename $(1)).o \
+    $(BUILD)/libsbx.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$< $(BUILD)/libsbx.a \
+	    $$(LDLIBS)
+endef
+$(foreach t,$(TOOL_SRC),$(eval $(call TOOL_RULE,$(t))))
+
+$(BIN)/libsbxguard.so: $(AGENT_SRC) $(BUILD)/libsbx.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -shared $(LDFLAGS) -o $@ \
+	    $(AGENT_SRC) $(BUILD)/libsbx.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbx.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DSBX_TEST_DATA='"$(CURDIR)/tests/data"' \
+	    $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsbx.a $(LDLIBS) \
+	    $(CHECK_LIBS)
+
+# `make check` is what README.md and .ci/run promise: install what is
+# missing, build, run every unit suite, every end-to-end script, the
+# sanitizer build of the unit suites, and each fuzzer for a short while.
+check: deps all $(UNITS)
+	@$(MAKE) --no-print-directory unit e2e san fuzz-run
+
+unit: $(UNITS)
+	@set -e; for t in $(UNITS); do echo "== $$t"; $$t; done
+
+e2e: all
+	@set -e; for t in $(E2E); do echo "== $$t"; \
+	    SBX_BIN=$(CURDIR)/$(BIN) bash $$t; done
+
+san:
+	@$(MAKE) --no-print-directory BUILD=build-san BIN=build-san/bin \
+	    CC=clang CFLAGS="-O1 -g -fsanitize=address,undefined \
+	    -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" unit
+
+fuzz: $(FUZZERS)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard include/sbx/*.h)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	    $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+FUZZ_SECONDS ?= 15
+fuzz-run: fuzz
+	@set -e; for f in $(FUZZERS); do n=$$(basename $$f); \
+	    c=tests/fuzz/corpus/$${n#fuzz_}; mkdir -p $(BUILD)/corpus/$$n; \
+	    echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        -print_final_stats=0 $(BUILD)/corpus/$$n \
+	        $$( [ -d $$c ] && echo $$c ) 2>&1 | tail -n 2; done
+
+demo: deps all
+	@bash ci/demo.sh
+
+bench: deps all
+	@bash bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/sbx \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin
+	$(if $(AGENT),install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/lib/sbx)
+	install -m 0644 $(wildcard docs/man/*.1) \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
+
+lint:
+	@sh ci/lint.sh
+
+clean:
+	rm -rf build build-san bin

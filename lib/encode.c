@@ -1,0 +1,108 @@
+/* lib/encode.c: hex, base64 and key ids. */
+/* SPDX-License-Identifier: ISC */
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <sbx/encode.h>
+
+void
+sbx_hex(char *out, const unsigned char *in, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+int
+sbx_b64_encode(struct sbx_buf *out, const void *in, size_t n,
+    struct sbx_err *err)
+{
+	unsigned char *at;
+	int rc;
+
+	if (n > (((size_t)1 << 30) / 4) * 3)
+		return sbx_err_set(err, SBX_ENOMEM, "base64 input too large");
+	rc = sbx_buf_extend(out, 4 * ((n + 2) / 3), &at, err);
+	if (rc != SBX_OK)
+		return rc;
+	EVP_EncodeBlock(at, in, (int)n);
+	return SBX_OK;
+}
+
+static int
+is_b64(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+int
+sbx_b64_decode(struct sbx_buf *out, const char *in, size_t n,
+    struct sbx_err *err)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i, pad = 0, len;
+	unsigned char *at;
+	int got, rc;
+
+	/* EVP_DecodeBlock is lax about padding and spaces: check first. */
+	if (n % 4 != 0)
+		return sbx_err_reject(err, SBX_V_MALFORMED_ARCHIVE,
+		    "bad base64: length %zu is not a multiple of 4", n);
+	if (n > 0 && s[n - 1] == '=')
+		pad++;
+	if (pad == 1 && n > 1 && s[n - 2] == '=')
+		pad++;
+	for (i = 0; i < n - pad; i++)
+		if (!is_b64(s[i]))
+			return sbx_err_reject(err, SBX_V_MALFORMED_ARCHIVE,
+			    "bad base64: character %zu", i + 1);
+	if (n > (size_t)1 << 30)
+		return sbx_err_set(err, SBX_ENOMEM, "base64 input too large");
+
+	len = n / 4 * 3;
+	if ((rc = sbx_buf_extend(out, len, &at, err)) != SBX_OK)
+		return rc;
+	got = EVP_DecodeBlock(at, s, (int)n);
+	out->len -= len;
+	if (got < 0 || (size_t)got != len)
+		return sbx_err_reject(err, SBX_V_MALFORMED_ARCHIVE,
+		    "bad base64");
+	out->len += len - pad;
+	out->p[out->len] = '\0';
+	return SBX_OK;
+}
+
+int
+sbx_keyid(char *out, EVP_PKEY *pkey, struct sbx_err *err)
+{
+	unsigned char *der = NULL, md[32];
+	int n;
+
+	out[0] = '\0';
+	if ((n = i2d_PUBKEY(pkey, &der)) <= 0)
+		return sbx_err_ssl(err, SBX_EINTERNAL,
+		    "cannot encode public key");
+	if (EVP_Digest(der, (size_t)n, md, NULL, EVP_sha256(), NULL) != 1) {
+		OPENSSL_free(der);
+		return sbx_err_ssl(err, SBX_EINTERNAL, "cannot hash key");
+	}
+	OPENSSL_free(der);
+	sbx_hex(out, md, sizeof(md));
+	return SBX_OK;
+}
+
+int
+sbx_sha256(unsigned char *out, const void *in, size_t n, struct sbx_err *err)
+{
+	if (EVP_Digest(in, n, out, NULL, EVP_sha256(), NULL) != 1)
+		return sbx_err_ssl(err, SBX_EINTERNAL, "cannot hash");
+	return SBX_OK;
+}

@@ -1,0 +1,129 @@
+/* lib/err.c: error records and the mapping of codes to exit statuses. */
+/* SPDX-License-Identifier: ISC */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include <sbx/err.h>
+
+static const char *const violation_names[SBX_V_COUNT] = {
+	[SBX_V_NONE] = "none",
+	[SBX_V_UNSIGNED] = "unsigned",
+	[SBX_V_BAD_SIGNATURE] = "bad_signature",
+	[SBX_V_DIGEST_MISMATCH] = "digest_mismatch",
+	[SBX_V_UNSIGNED_ENTRY] = "unsigned_entry",
+	[SBX_V_UNTRUSTED_KEY] = "untrusted_key",
+	[SBX_V_REVOKED_KEY] = "revoked_key",
+	[SBX_V_EXPIRED_KEY] = "expired_key",
+	[SBX_V_WEAK_ALGORITHM] = "weak_algorithm",
+	[SBX_V_PROVENANCE_MISSING] = "provenance_missing",
+	[SBX_V_PROVENANCE_MISMATCH] = "provenance_mismatch",
+	[SBX_V_SOURCE_NOT_ALLOWED] = "source_not_allowed",
+	[SBX_V_FORBIDDEN_FLAG] = "forbidden_flag",
+	[SBX_V_UNSAFE_PATH] = "unsafe_path",
+	[SBX_V_MALFORMED_ARCHIVE] = "malformed_archive",
+	[SBX_V_ROLLBACK] = "rollback",
+	[SBX_V_INTERNAL_ERROR] = "internal_error",
+};
+
+static void
+vset(struct sbx_err *err, int code, const char *fmt, va_list ap)
+{
+	err->code = code;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+}
+
+int
+sbx_err_set(struct sbx_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return code;
+
+	va_start(ap, fmt);
+	vset(err, code, fmt, ap);
+	va_end(ap);
+
+	/* A failure that is not a rejection is still a refusal. */
+	err->violation = code == SBX_OK ? SBX_V_NONE : SBX_V_INTERNAL_ERROR;
+	return code;
+}
+
+int
+sbx_err_reject(struct sbx_err *err, enum sbx_violation v, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return SBX_EREJECT;
+
+	va_start(ap, fmt);
+	vset(err, SBX_EREJECT, fmt, ap);
+	va_end(ap);
+	err->violation = v;
+	return SBX_EREJECT;
+}
+
+int
+sbx_err_ssl(struct sbx_err *err, int code, const char *fmt, ...)
+{
+	char reason[128] = "";
+	unsigned long e;
+	size_t n;
+	va_list ap;
+
+	e = ERR_peek_error();
+	if (e != 0)
+		ERR_error_string_n(e, reason, sizeof(reason));
+	ERR_clear_error();
+
+	if (err == NULL)
+		return code;
+
+	va_start(ap, fmt);
+	vset(err, code, fmt, ap);
+	va_end(ap);
+	err->violation = SBX_V_INTERNAL_ERROR;
+
+	n = strlen(err->msg);
+	if (reason[0] != '\0' && n + 3 < sizeof(err->msg))
+		snprintf(err->msg + n, sizeof(err->msg) - n, " (%s)", reason);
+	return code;
+}
+
+void
+sbx_err_prefix(struct sbx_err *err, const char *prefix)
+{
+	char tmp[sizeof(err->msg)];
+
+	if (err == NULL || prefix == NULL)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s: %s", prefix, err->msg);
+	memcpy(err->msg, tmp, sizeof(err->msg));
+}
+
+const char *
+sbx_violation_name(enum sbx_violation v)
+{
+	if ((unsigned)v >= SBX_V_COUNT)
+		return "internal_error";
+	return violation_names[v];
+}
+
+int
+sbx_exit_status(int code)
+{
+	switch (code) {
+	case SBX_OK:
+		return 0;
+	case SBX_ECONFIG:
+		return 2;
+	case SBX_EIO:
+		return 3;
+	default:
+		return 1;
+	}
+}
