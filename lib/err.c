@@ -98,11 +98,19 @@ void
 sbx_err_prefix(struct sbx_err *err, const char *prefix)
 {
 	char tmp[sizeof(err->msg)];
+	size_t n;
 
 	if (err == NULL || prefix == NULL)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s: %s", prefix, err->msg);
-	memcpy(err->msg, tmp, sizeof(err->msg));
+	memcpy(tmp, err->msg, sizeof(tmp));
+	n = strlen(prefix);
+	if (n > sizeof(err->msg) - 3)
+		n = sizeof(err->msg) - 3;
+	memcpy(err->msg, prefix, n);
+	memcpy(err->msg + n, ": ", 2);
+	n += 2;
+	memcpy(err->msg + n, tmp, sizeof(err->msg) - n - 1);
+	err->msg[sizeof(err->msg) - 1] = '\0';
 }
 
 const char *

@@ -64,7 +64,7 @@ gather(struct sbx_buf *b, enum sbx_secret_source source, const char *arg,
     struct sbx_err *err)
 {
 	const char *v;
-	int fd, rc;
+	int fd = -1, rc;
 
 	switch (source) {
 	case SBX_SECRET_FILE:
