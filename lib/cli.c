@@ -1,0 +1,51 @@
+/* lib/cli.c: command-line pieces the tools share. */
+/* SPDX-License-Identifier: ISC */
+#include <getopt.h>
+#include <string.h>
+
+#include <sbx/cli.h>
+
+int
+sbx_cli_pass_option(struct sbx_cli_pass *p, int ch, const char *arg,
+    struct sbx_err *err)
+{
+	switch (ch) {
+	case SBX_CLI_PASS_FILE:
+		p->source = SBX_SECRET_FILE;
+		break;
+	case SBX_CLI_PASS_ENV:
+		p->source = SBX_SECRET_ENV;
+		break;
+	case SBX_CLI_PASS_FD:
+		p->source = SBX_SECRET_FD;
+		break;
+	case SBX_CLI_NO_PASS:
+		p->source = SBX_SECRET_NONE;
+		break;
+	default:
+		if (err != NULL) {
+			err->code = SBX_ECONFIG;
+			err->msg[0] = '\0';
+		}
+		return SBX_ECONFIG;
+	}
+	p->arg = arg;
+	p->given++;
+	return SBX_OK;
+}
+
+int
+sbx_cli_pass_load(struct sbx_secret **out, const struct sbx_cli_pass *p,
+    struct sbx_err *err)
+{
+	*out = NULL;
+	if (p->given == 0)
+		return sbx_err_set(err, SBX_ECONFIG, "say where the passphrase "
+		    "comes from: --passphrase-file, --passphrase-env, "
+		    "--passphrase-fd or --no-passphrase");
+	if (p->given > 1)
+		return sbx_err_set(err, SBX_ECONFIG, "give only one of "
+		    "--passphrase-file, --passphrase-env, --passphrase-fd and "
+		    "--no-passphrase");
+	return sbx_secret_load(out, p->source, p->arg, err);
+}
