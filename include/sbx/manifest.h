@@ -16,12 +16,38 @@
  * cover raw bytes, so each section keeps the exact bytes it was read
  * from, from its first header line through the blank line that ends it
  * (for the main section: through its blank line too).
+ *
+ * How the edge cases are read, following the JDK (java.util.jar.Manifest
+ * for the text, sun.security.util.ManifestDigester for the raw bytes that
+ * signatures cover):
+ * - A section's raw bytes run from its first line through the first
+ *   blank line after it. Further blank lines before the next section
+ *   belong to no section: ManifestDigester sees each as an empty section
+ *   and skips it, so no digest covers them.
+ * - Input that starts with a blank line has an empty main section whose
+ *   raw bytes are that blank line.
+ * - A continuation line drops its first space only; a second space is
+ *   part of the value. Values are joined as bytes, so a UTF-8 character
+ *   may be split across lines.
+ * - "Name" is matched ignoring case, like the JDK. In the main section
+ *   it is an ordinary attribute.
+ * - Readers accept physical lines longer than 72 bytes: real tools write
+ *   them (Debian's cdi-api.jar has 73-byte continuation lines) and the
+ *   JDK reads them. The limit is the JDK reader's 512-byte line buffer,
+ *   line end included: 511 bytes before LF or CR, 510 before CRLF. At
+ *   511 + CRLF the JDK splits the CR from the LF and sees a blank line
+ *   that ManifestDigester does not, so such a line is refused.
  */
+
+#define SBX_MF_NAME_MAX	70	/* bytes in an attribute name */
+#define SBX_MF_LINE_MAX	72	/* bytes per line sbx_manifest_put writes */
+#define SBX_MF_READ_MAX	512	/* bytes per line read, line end included */
 
 struct sbx_mf_attr {
 	char	*name;			/* as written; compare ignoring case */
 	char	*value;			/* continuation lines joined */
 	size_t	 value_len;		/* values may hold any byte but NUL */
+	size_t	 line;			/* 1-based line of the header */
 };
 
 struct sbx_mf_section {
@@ -30,6 +56,7 @@ struct sbx_mf_section {
 	struct sbx_mf_attr *attrs;	/* in file order */
 	size_t		 nattrs;
 	const char	*name;		/* the Name: value; NULL for main */
+	size_t		 line;		/* 1-based line where it starts */
 };
 
 struct sbx_manifest {
@@ -41,18 +68,24 @@ struct sbx_manifest {
 };
 
 /*
- * Parse len bytes; what names the file in messages
+ * Parse len bytes into *out, which the caller frees with
+ * sbx_manifest_free(); what names the file in messages
  * ("a.jar: META-INF/MANIFEST.MF"). Refuses, with SBX_EREJECT and
- * SBX_V_MALFORMED_ARCHIVE and the line number: a NUL byte, a line over
- * 72 bytes, a header without ": ", a bad header name, a continuation
- * line at the start of a section, a named section without Name: first,
- * a duplicate attribute within a section, input that does not end in a
- * newline. A last section without its blank line is accepted, as the
- * JDK does. Sections with the same Name: are kept apart, in order.
+ * SBX_V_MALFORMED_ARCHIVE and a message "WHAT: line N: ...": empty
+ * input, a NUL byte, a line over the read limit above, a header without
+ * ": ", a bad header name (not 1 to 70 of A-Z a-z 0-9 - _), a
+ * continuation line at the start of a section, a named section without
+ * Name: first, a duplicate attribute within a section (names compared
+ * ignoring case: the JDK keeps the last, a naive reader the first), and
+ * input that does not end in a newline (the JDK drops such a last line).
+ * A last section without its blank line is accepted, as the JDK does.
+ * Sections with the same Name: are kept apart, in order. Also
+ * SBX_ENOMEM.
  */
 int	sbx_manifest_parse(struct sbx_manifest **out, const void *buf,
 	    size_t len, const char *what, struct sbx_err *err);
 
+/* Free m and everything it points to; NULL is fine. */
 void	sbx_manifest_free(struct sbx_manifest *m);
 
 /* The value of attribute name (ASCII case-insensitive) or NULL. */
@@ -64,9 +97,14 @@ const struct sbx_mf_section *sbx_manifest_section(
 	    const struct sbx_manifest *m, const char *name);
 
 /*
- * Append "name: value" to out as the JDK writes it: CRLF line ends,
- * the first line at most 72 bytes, each continuation a space and at
- * most 71 bytes, cut on byte boundaries.
+ * Append "name: value" to out as the JDK (9 and later) writes it: CRLF
+ * line ends, the first line at most 72 bytes, each continuation a space
+ * and at most 71 bytes, cut on byte boundaries. Returns SBX_OK;
+ * SBX_EINTERNAL for a name that is not 1 to 70 of A-Z a-z 0-9 - _ (names
+ * come from our code); SBX_EREJECT with SBX_V_MALFORMED_ARCHIVE for a
+ * value holding CR, LF or NUL (values such as entry names come from the
+ * archive, and a line break would forge headers); SBX_ENOMEM. On failure
+ * out is left as it was. value may be NULL when value_len is 0.
  */
 int	sbx_manifest_put(struct sbx_buf *out, const char *name,
 	    const char *value, size_t value_len, struct sbx_err *err);
