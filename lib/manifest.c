@@ -433,7 +433,7 @@ sbx_manifest_section(const struct sbx_manifest *m, const char *name)
 }
 
 /*
- * Fold line as java.util.jar.Manifest.println72 (JDK 9 and later): the
+ * Fold line as java.util.jar.Manifest.println72 (JDK 11 and later): the
  * first line takes one byte more than the 71 after each "\r\n ".
  */
 static int

@@ -97,14 +97,15 @@ const struct sbx_mf_section *sbx_manifest_section(
 	    const struct sbx_manifest *m, const char *name);
 
 /*
- * Append "name: value" to out as the JDK (9 and later) writes it: CRLF
- * line ends, the first line at most 72 bytes, each continuation a space
- * and at most 71 bytes, cut on byte boundaries. Returns SBX_OK;
- * SBX_EINTERNAL for a name that is not 1 to 70 of A-Z a-z 0-9 - _ (names
- * come from our code); SBX_EREJECT with SBX_V_MALFORMED_ARCHIVE for a
- * value holding CR, LF or NUL (values such as entry names come from the
- * archive, and a line break would forge headers); SBX_ENOMEM. On failure
- * out is left as it was. value may be NULL when value_len is 0.
+ * Append "name: value" to out as the JDK (11 and later; checked against
+ * 17) writes it: CRLF line ends, the first line at most 72 bytes, each
+ * continuation a space and at most 71 bytes, cut on byte boundaries.
+ * Returns SBX_OK; SBX_EINTERNAL for a name that is not 1 to 70 of A-Z
+ * a-z 0-9 - _ (names come from our code); SBX_EREJECT with
+ * SBX_V_MALFORMED_ARCHIVE for a value holding CR, LF or NUL (values such
+ * as entry names come from the archive, and a line break would forge
+ * headers); SBX_ENOMEM. On failure out is left as it was. value may be
+ * NULL when value_len is 0.
  */
 int	sbx_manifest_put(struct sbx_buf *out, const char *name,
 	    const char *value, size_t value_len, struct sbx_err *err);
