@@ -108,7 +108,8 @@ static const char *const check_results[] = {
 	[SBX_CHECK_AUDITED] = "audited",
 };
 
-static const char *const audit_outcomes[] = {
+/* audit.h's enum, spelled here so that no value goes unnamed. */
+static const char *const audit_outcomes[SBX_AUDIT_OUTCOME_COUNT] = {
 	[SBX_AUDIT_WRITTEN] = "written",
 	[SBX_AUDIT_SAMPLED_OUT] = "sampled_out",
 	[SBX_AUDIT_FAILED] = "failed",
@@ -117,7 +118,7 @@ static const char *const audit_outcomes[] = {
 };
 
 #define NRESULTS	(sizeof(check_results) / sizeof(check_results[0]))
-#define NOUTCOMES	(sizeof(audit_outcomes) / sizeof(audit_outcomes[0]))
+#define NOUTCOMES	((size_t)SBX_AUDIT_OUTCOME_COUNT)
 
 /*
  * One series. Counters keep count; gauges keep value; histograms keep
@@ -699,6 +700,11 @@ state_parse(struct set *st, const char *path, const struct sbx_buf *text,
 	size_t i;
 	int rc = SBX_EINTERNAL, r;
 
+	if (text->len == 0) {
+		rc = sbx_err_reject(err, SBX_V_INTERNAL_ERROR, "%s: empty",
+		    path);
+		goto done;
+	}
 	root = json_loadb((const char *)text->p, text->len,
 	    JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
@@ -1450,10 +1456,4 @@ const char *
 sbx_check_result_name(enum sbx_check_result r)
 {
 	return (unsigned)r < NRESULTS ? check_results[r] : "unknown";
-}
-
-const char *
-sbx_audit_outcome_name(enum sbx_audit_outcome o)
-{
-	return (unsigned)o < NOUTCOMES ? audit_outcomes[o] : "unknown";
 }

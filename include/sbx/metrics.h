@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include <sbx/audit.h>
 #include <sbx/buf.h>
 #include <sbx/err.h>
 
@@ -31,15 +32,6 @@ enum sbx_check_result {
 	SBX_CHECK_ACCEPTED,		/* "accepted" */
 	SBX_CHECK_REJECTED,		/* "rejected": refused, enforce mode */
 	SBX_CHECK_AUDITED		/* "audited": violation let through */
-};
-
-/* The outcome label of sbx_audit_events_total. */
-enum sbx_audit_outcome {
-	SBX_AUDIT_WRITTEN,		/* "written" */
-	SBX_AUDIT_SAMPLED_OUT,		/* "sampled_out" */
-	SBX_AUDIT_FAILED,		/* "failed": lost */
-	SBX_AUDIT_SPOOLED,		/* "spooled": kept for replay */
-	SBX_AUDIT_REPLAYED		/* "replayed": spool delivered */
 };
 
 /*
@@ -99,7 +91,12 @@ int	sbx_metrics_sign(struct sbx_metrics *m, bool signed_ok,
 int	sbx_metrics_key_expiry(struct sbx_metrics *m, const char *key_id,
 	    const char *name, time_t not_after, struct sbx_err *err);
 
-/* sbx_audit_events_total{sink,outcome} += n. */
+/*
+ * sbx_audit_events_total{sink,outcome} += n; outcome is audit.h's enum
+ * (label values "written", "sampled_out", "failed", "spooled",
+ * "replayed"), sink a name such as sbx_audit_sink_name() gives. The
+ * other outcomes of the sink appear at 0.
+ */
 int	sbx_metrics_audit(struct sbx_metrics *m, const char *sink,
 	    enum sbx_audit_outcome outcome, unsigned long n,
 	    struct sbx_err *err);
@@ -137,8 +134,7 @@ int	sbx_metrics_render(struct sbx_buf *out, struct sbx_metrics *m,
 int	sbx_metrics_flush(struct sbx_metrics *m,
 	    const struct sbx_metrics_conf *conf, struct sbx_err *err);
 
-/* The label value of a result or outcome ("accepted", "sampled_out"). */
+/* The label value of a check result ("accepted"); "unknown" if none. */
 const char *sbx_check_result_name(enum sbx_check_result r);
-const char *sbx_audit_outcome_name(enum sbx_audit_outcome o);
 
 #endif

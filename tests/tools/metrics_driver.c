@@ -84,7 +84,9 @@ result_name(int i)
 static const char *
 outcome_name(int i)
 {
-	return sbx_audit_outcome_name((enum sbx_audit_outcome)i);
+	const char *s = sbx_audit_outcome_name((enum sbx_audit_outcome)i);
+
+	return s != NULL ? s : "";
 }
 
 static const char *
@@ -114,7 +116,7 @@ record(struct sbx_metrics *m, char *event, struct sbx_err *err)
 		    (time_t)number(f[3]), err);
 	if (strcmp(f[0], "audit") == 0 && n == 4)
 		return sbx_metrics_audit(m, f[1], (enum sbx_audit_outcome)
-		    by_name(f[2], outcome_name, SBX_AUDIT_REPLAYED + 1),
+		    by_name(f[2], outcome_name, SBX_AUDIT_OUTCOME_COUNT),
 		    (unsigned long)number(f[3]), err);
 	fprintf(stderr, "%s: %s: unknown event\n", progname, f[0]);
 	exit(2);
