@@ -901,6 +901,7 @@ textfile_merge(const struct set *delta, const struct paths *p, bool *stored,
 {
 	struct sbx_err lerr = { 0 };
 	struct set st = { 0 };
+	struct series *s;
 	struct stat sb;
 	char why[PATH_MAX + 512] = "";
 	int fd, rc;
@@ -920,7 +921,9 @@ textfile_merge(const struct set *delta, const struct paths *p, bool *stored,
 		goto done;
 	}
 
-	if ((rc = set_merge(&st, delta, err)) != SBX_OK)
+	/* At 0 from the start, so that increase() sees the first reset. */
+	if ((rc = set_get(&s, &st, F_STATE_RESETS, NULL, err)) != SBX_OK ||
+	    (rc = set_merge(&st, delta, err)) != SBX_OK)
 		goto done;
 	st.seq++;
 	rc = state_store(&st, p, stored, err);
@@ -1176,19 +1179,15 @@ push_failed(struct sbx_metrics *m, const char *target,
 
 static int
 flush_push(struct sbx_metrics *m, const struct sbx_metrics_conf *conf,
-    const struct paths *p, struct sbx_err *err)
+    const char *target, const struct paths *p, struct sbx_err *err)
 {
 	struct sbx_buf url = { 0 }, body = { 0 };
-	char target[512];
 	double deadline;
 	int budget, rc;
 
 	budget = conf->budget_ms > 0 ? conf->budget_ms : SBX_METRICS_BUDGET_MS;
 	deadline = now_ms() + budget;
 
-	if ((rc = push_target(target, sizeof(target), conf->pushgateway,
-	    err)) != SBX_OK)
-		goto done;
 	if ((rc = push_url(&url, conf, err)) != SBX_OK)
 		goto done;
 	if (p != NULL) {
@@ -1424,11 +1423,23 @@ sbx_metrics_flush(struct sbx_metrics *m, const struct sbx_metrics_conf *conf,
     struct sbx_err *err)
 {
 	struct sbx_err perr = { 0 };
+	struct series *s;
 	struct paths p;
+	char target[512] = "";
+	const char *label[1] = { target };
 	bool stored = false;
 	int trc = SBX_OK, prc = SBX_OK;
 
 	assert(m != NULL && conf != NULL);
+	if (conf->pushgateway != NULL) {
+		prc = push_target(target, sizeof(target), conf->pushgateway,
+		    &perr);
+		/* At 0 before any failure, so that increase() sees the first. */
+		pthread_mutex_lock(&m->mu);
+		if (prc == SBX_OK)
+			set_get(&s, &m->set, F_PUSH_FAILURES, label, NULL);
+		pthread_mutex_unlock(&m->mu);
+	}
 	if (conf->textfile_dir != NULL) {
 		if ((trc = paths_make(&p, conf->textfile_dir, err)) != SBX_OK)
 			return trc;
@@ -1442,9 +1453,9 @@ sbx_metrics_flush(struct sbx_metrics *m, const struct sbx_metrics_conf *conf,
 		if (!stored)
 			return trc;
 	}
-	if (conf->pushgateway != NULL)
-		prc = flush_push(m, conf, conf->textfile_dir ? &p : NULL,
-		    &perr);
+	if (conf->pushgateway != NULL && prc == SBX_OK)
+		prc = flush_push(m, conf, target,
+		    conf->textfile_dir != NULL ? &p : NULL, &perr);
 	if (trc != SBX_OK)
 		return trc;
 	if (prc != SBX_OK && err != NULL)
