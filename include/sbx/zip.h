@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sbx/buf.h>
 #include <sbx/err.h>
 
 /*
@@ -101,6 +102,13 @@ int	sbx_zip_read(unsigned char **out, size_t *len_out, struct sbx_zip *z,
 /* Hand the raw compressed bytes of an entry to sink (for copying). */
 int	sbx_zip_stream_raw(struct sbx_zip *z, const struct sbx_zip_entry *e,
 	    sbx_zip_sink sink, void *ctx, struct sbx_err *err);
+
+/*
+ * Append the extra field of e's local header (which may differ from
+ * the central one, e->cd_extra) to out. The writer copies it.
+ */
+int	sbx_zip_local_extra(struct sbx_buf *out, struct sbx_zip *z,
+	    const struct sbx_zip_entry *e, struct sbx_err *err);
 
 void	sbx_zip_free(struct sbx_zip *z);
 
