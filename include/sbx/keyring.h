@@ -47,6 +47,16 @@ struct sbx_keyring;			/* opaque */
 int	sbx_keyring_new(struct sbx_keyring **out, struct sbx_err *err);
 
 /*
+ * The keyring's version. The first change made to a loaded keyring
+ * (add, retire, revoke) raises it by one and drops the keyring's
+ * signatures, which no longer cover it; a new keyring starts at 1.
+ */
+uint64_t sbx_keyring_version(const struct sbx_keyring *kr);
+
+/* When the keyring itself stops being trusted; 0 for never. */
+int64_t	sbx_keyring_expires(const struct sbx_keyring *kr);
+
+/*
  * Load the keyring JSON at path (docs/formats.md). SBX_EIO when it
  * cannot be read; SBX_ECONFIG, naming file, line and column, when it
  * is not a valid keyring (unknown fields, bad key ids, a key id that is
@@ -78,6 +88,18 @@ int	sbx_keyring_add_cert(struct sbx_keyring *kr, X509 *cert,
 	    const char *name, unsigned roles, struct sbx_err *err);
 
 /*
+ * Retire a key (by key id or name) as of when: signatures made before
+ * then still verify, later ones do not. Revoke it as of when, with a
+ * reason: nothing it signed verifies any more, whatever the time.
+ * SBX_ECONFIG when there is no such key, or it is already retired
+ * (retire) or revoked (both).
+ */
+int	sbx_keyring_retire(struct sbx_keyring *kr, const char *id_or_name,
+	    int64_t when, struct sbx_err *err);
+int	sbx_keyring_revoke(struct sbx_keyring *kr, const char *id_or_name,
+	    int64_t when, const char *reason, struct sbx_err *err);
+
+/*
  * Decide whether a signer is trusted for role at time when (seconds
  * since the epoch; the signing time when it can be trusted, else now).
  * The signer is named by its public key, and its certificate and the
@@ -87,11 +109,26 @@ int	sbx_keyring_add_cert(struct sbx_keyring *kr, X509 *cert,
  * known but without role), SBX_V_REVOKED_KEY, SBX_V_EXPIRED_KEY
  * (outside its validity window, or retired before when), and a message
  * naming the key id.
+ *
+ * A key listed in the keyring is judged by its own entry: revoked
+ * first (always refused), then role (an entry with role ca certifies
+ * signers and never signs itself), then retirement and window. A key
+ * that is not listed is trusted through an entry with role ca when
+ * cert chains to that entry's certificate at when (OpenSSL's chain
+ * validation, with extra as untrusted intermediates); the leaf must
+ * then allow code signing (key usage digitalSignature and extended key
+ * usage codeSigning where present), and the CA entry is judged as
+ * above for role, which *out names. A keyring past its own expiry
+ * trusts nothing (SBX_V_EXPIRED_KEY).
  */
 int	sbx_keyring_trust(const struct sbx_keyring_key **out,
 	    const struct sbx_keyring *kr, EVP_PKEY *pub, X509 *cert,
 	    STACK_OF(X509) *extra, unsigned role, int64_t when,
 	    struct sbx_err *err);
+
+/* t as the keyring writes times, "2026-12-03T00:00:00Z" (UTC). */
+#define SBX_TIME_LEN	20
+void	sbx_keyring_time_format(char out[SBX_TIME_LEN + 1], int64_t t);
 
 /* Parse "jar,provenance" into a role mask; SBX_ECONFIG on a bad name. */
 int	sbx_roles_parse(unsigned *out, const char *list, struct sbx_err *err);

@@ -1,0 +1,1036 @@
+/* tests/unit/check_keyring.c: the keyring file and its trust decisions. */
+/* SPDX-License-Identifier: ISC */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <jansson.h>
+
+#include <sbx/key.h>
+#include <sbx/keyring.h>
+
+#ifndef SBX_TEST_DATA
+#define SBX_TEST_DATA "tests/data"
+#endif
+#define KEYS SBX_TEST_DATA "/keys"
+
+static char dir[64];
+static char path[128];			/* the keyring under test */
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/check_keyring.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/keyring.json", dir);
+}
+
+static void
+teardown(void)
+{
+	char cmd[PATH_MAX];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static X509 *
+cert(const char *name)
+{
+	char p[PATH_MAX];
+	X509 *x = NULL;
+
+	snprintf(p, sizeof(p), "%s/%s.crt", KEYS, name);
+	ck_assert_int_eq(sbx_cert_load(&x, p, NULL), SBX_OK);
+	return x;
+}
+
+static const char *
+keyid_of(const char *name)
+{
+	static char ids[4][SBX_KEYID_LEN + 1];
+	static int next;
+	char p[PATH_MAX];
+	char *id = ids[next++ % 4];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s.keyid", KEYS, name);
+	ck_assert_ptr_nonnull(f = fopen(p, "r"));
+	ck_assert_int_eq(fscanf(f, "%64s", id), 1);
+	fclose(f);
+	return id;
+}
+
+static void
+add(struct sbx_keyring *kr, const char *certname, const char *name,
+    unsigned roles)
+{
+	struct sbx_err err = { 0 };
+	X509 *x = cert(certname);
+
+	ck_assert_msg(sbx_keyring_add_cert(kr, x, name, roles, &err) ==
+	    SBX_OK, "%s", err.msg);
+	X509_free(x);
+}
+
+/* A keyring with signer's key as "release" for jar and provenance. */
+static struct sbx_keyring *
+release_keyring(void)
+{
+	struct sbx_keyring *kr = NULL;
+
+	ck_assert_int_eq(sbx_keyring_new(&kr, NULL), SBX_OK);
+	add(kr, "signer", "release", SBX_ROLE_JAR | SBX_ROLE_PROVENANCE);
+	return kr;
+}
+
+static struct sbx_keyring *
+reload(struct sbx_keyring *kr)
+{
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *again = NULL;
+
+	ck_assert_int_eq(sbx_keyring_save(kr, path, &err), SBX_OK);
+	sbx_keyring_free(kr);
+	ck_assert_msg(sbx_keyring_load(&again, path, &err) == SBX_OK, "%s",
+	    err.msg);
+	return again;
+}
+
+static json_t *
+saved_json(void)
+{
+	struct sbx_keyring *kr = release_keyring();
+	json_error_t jerr;
+	json_t *doc;
+
+	ck_assert_int_eq(sbx_keyring_save(kr, path, NULL), SBX_OK);
+	sbx_keyring_free(kr);
+	ck_assert_ptr_nonnull(doc = json_load_file(path, 0, &jerr));
+	return doc;
+}
+
+static void
+write_json(json_t *doc)
+{
+	ck_assert_int_eq(json_dump_file(doc, path, JSON_INDENT(2)), 0);
+	json_decref(doc);
+}
+
+static void
+write_text(const char *text)
+{
+	FILE *f;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+static int
+load_fail(struct sbx_err *err)
+{
+	struct sbx_keyring *kr = NULL;
+	int rc;
+
+	rc = sbx_keyring_load(&kr, path, err);
+	ck_assert_ptr_null(kr);
+	return rc;
+}
+
+static int64_t
+cert_time(const char *name, bool after)
+{
+	X509 *x = cert(name);
+	int64_t t;
+
+	ck_assert_int_eq(sbx_asn1_time(&t, after ? X509_get0_notAfter(x) :
+	    X509_get0_notBefore(x), NULL), SBX_OK);
+	X509_free(x);
+	return t;
+}
+
+START_TEST(added_certificate_saves_and_loads)
+{
+	struct sbx_keyring *kr = release_keyring();
+	const struct sbx_keyring_key *k;
+	int64_t now = (int64_t)time(NULL);
+
+	ck_assert_uint_eq(sbx_keyring_version(kr), 1);
+	kr = reload(kr);
+	ck_assert_uint_eq(sbx_keyring_count(kr), 1);
+	ck_assert_uint_eq(sbx_keyring_version(kr), 1);
+	ck_assert_int_eq(sbx_keyring_expires(kr), 0);
+	k = sbx_keyring_key(kr, 0);
+	ck_assert_str_eq(k->id, keyid_of("signer"));
+	ck_assert_str_eq(k->name, "release");
+	ck_assert_uint_eq(k->roles, SBX_ROLE_JAR | SBX_ROLE_PROVENANCE);
+	ck_assert_int_eq(k->status, SBX_KEY_ACTIVE);
+	ck_assert_ptr_null(k->reason);
+	ck_assert_int_eq(k->not_before, cert_time("signer", false));
+	ck_assert_int_eq(k->not_after, cert_time("signer", true));
+	ck_assert_int_le(llabs(k->added - now), 5);
+	ck_assert_ptr_nonnull(k->cert);
+	ck_assert_ptr_nonnull(k->pub);
+	ck_assert_ptr_null(sbx_keyring_key(kr, 1));
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(saved_file_has_the_documented_shape)
+{
+	json_t *doc = saved_json(), *k;
+	const char *field;
+	json_t *v;
+	char buf[8];
+	FILE *f;
+	size_t n = 0;
+	static const char *const fields[] = { "id", "name", "roles", "status",
+	    "status_time", "reason", "not_before", "not_after", "added",
+	    "certificate" };
+
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "type")),
+	    "sbx-keyring");
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "version")),
+	    1);
+	ck_assert(json_is_null(json_object_get(doc, "expires")));
+	ck_assert_uint_eq(json_array_size(json_object_get(doc, "signatures")),
+	    0);
+	k = json_array_get(json_object_get(doc, "keys"), 0);
+	json_object_foreach(k, field, v) {
+		ck_assert_str_eq(field, fields[n]);
+		n++;
+	}
+	ck_assert_uint_eq(n, sizeof(fields) / sizeof(fields[0]));
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(k,
+	    "roles"), 1)), "provenance");
+	ck_assert(json_is_null(json_object_get(k, "status_time")));
+	ck_assert_int_eq(strncmp(json_string_value(json_object_get(k,
+	    "certificate")), "-----BEGIN CERTIFICATE-----\n", 28), 0);
+	json_decref(doc);
+
+	/* The file ends in a newline. */
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	fseek(f, -1, SEEK_END);
+	ck_assert_uint_eq(fread(buf, 1, 1, f), 1);
+	ck_assert_int_eq(buf[0], '\n');
+	fclose(f);
+}
+END_TEST
+
+START_TEST(first_change_raises_version_once_and_drops_signatures)
+{
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = NULL;
+	json_t *doc = saved_json(), *sigs;
+
+	json_object_set_new(doc, "version", json_integer(7));
+	json_object_set_new(doc, "signatures", json_pack("[{s:s, s:s}]",
+	    "keyid", keyid_of("ca"), "sig", "c2lnbmF0dXJl"));
+	write_json(doc);
+
+	ck_assert_int_eq(sbx_keyring_load(&kr, path, &err), SBX_OK);
+	ck_assert_uint_eq(sbx_keyring_version(kr), 7);
+	kr = reload(kr);			/* unchanged: kept as is */
+	ck_assert_uint_eq(sbx_keyring_version(kr), 7);
+
+	add(kr, "plain", "second", SBX_ROLE_JAR);
+	ck_assert_uint_eq(sbx_keyring_version(kr), 8);
+	ck_assert_int_eq(sbx_keyring_retire(kr, "release", 1000, &err),
+	    SBX_OK);
+	ck_assert_uint_eq(sbx_keyring_version(kr), 8);
+	kr = reload(kr);
+	ck_assert_uint_eq(sbx_keyring_version(kr), 8);
+	ck_assert_uint_eq(sbx_keyring_count(kr), 2);
+	sbx_keyring_free(kr);
+
+	doc = json_load_file(path, 0, NULL);
+	sigs = json_object_get(doc, "signatures");
+	ck_assert(json_is_array(sigs));
+	ck_assert_uint_eq(json_array_size(sigs), 0);
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(retired_and_revoked_states_survive_a_round_trip)
+{
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = release_keyring();
+	const struct sbx_keyring_key *k;
+
+	add(kr, "plain", "old", SBX_ROLE_PROVENANCE);
+	ck_assert_int_eq(sbx_keyring_retire(kr, "old", 1767225600, &err),
+	    SBX_OK);
+	ck_assert_int_eq(sbx_keyring_revoke(kr, keyid_of("signer"),
+	    1767312000, "laptop stolen", &err), SBX_OK);
+	kr = reload(kr);
+	k = sbx_keyring_find(kr, "old");
+	ck_assert_int_eq(k->status, SBX_KEY_RETIRED);
+	ck_assert_int_eq(k->status_time, 1767225600);
+	ck_assert_ptr_null(k->reason);
+	k = sbx_keyring_find(kr, "release");
+	ck_assert_int_eq(k->status, SBX_KEY_REVOKED);
+	ck_assert_int_eq(k->status_time, 1767312000);
+	ck_assert_str_eq(k->reason, "laptop stolen");
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(public_key_entry_loads_without_certificate)
+{
+	struct sbx_keyring *kr = NULL;
+	struct sbx_err err = { 0 };
+	const struct sbx_keyring_key *k;
+	json_t *doc = saved_json(), *key;
+	char cmd[PATH_MAX * 2];
+	json_error_t jerr;
+	FILE *f;
+	char pem[2048];
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "openssl x509 -in %s/signer.crt -pubkey "
+	    "-noout", KEYS);
+	ck_assert_ptr_nonnull(f = popen(cmd, "r"));
+	n = fread(pem, 1, sizeof(pem) - 1, f);
+	pem[n] = '\0';
+	ck_assert_int_eq(pclose(f), 0);
+
+	key = json_array_get(json_object_get(doc, "keys"), 0);
+	json_object_del(key, "certificate");
+	json_object_set_new(key, "public_key", json_string(pem));
+	write_json(doc);
+	ck_assert_msg(sbx_keyring_load(&kr, path, &err) == SBX_OK, "%s",
+	    err.msg);
+	k = sbx_keyring_key(kr, 0);
+	ck_assert_ptr_null(k->cert);
+	ck_assert_str_eq(k->id, keyid_of("signer"));
+
+	/* Saved back as a public key again. */
+	kr = reload(kr);
+	sbx_keyring_free(kr);
+	ck_assert_ptr_nonnull(doc = json_load_file(path, 0, &jerr));
+	key = json_array_get(json_object_get(doc, "keys"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(key,
+	    "public_key")), pem);
+	json_decref(doc);
+}
+END_TEST
+
+/* ---- refusals on load: one mutation of a good file each ---- */
+
+enum where { TOP, KEY };
+
+static const struct bad_case {
+	enum where	 where;
+	const char	*field;
+	const char	*json;		/* new value; NULL deletes the field */
+	const char	*msg;		/* after "PATH: " */
+} bad_cases[] = {
+	/* a field no reader knows could carry a restriction: refuse it */
+	{ TOP, "colour", "\"red\"", "unknown field 'colour'" },
+	{ KEY, "colour", "\"red\"", "keys[0]: unknown field 'colour'" },
+	{ TOP, "type", "\"sbx-policy\"",
+	    "type: must be \"sbx-keyring\", not \"sbx-policy\"" },
+	{ TOP, "type", NULL, "type: missing" },
+	{ TOP, "version", "0", "version: must be a whole number from 1" },
+	{ TOP, "version", "\"2\"", "version: must be a whole number from 1" },
+	{ TOP, "keys", NULL, "keys: missing" },
+	{ TOP, "keys", "{}", "keys: must be a list" },
+	{ TOP, "expires", "\"tomorrow\"", "expires: 'tomorrow' is not a "
+	    "time such as 2026-12-03T00:00:00Z" },
+	/* ids: the form, then the fact */
+	{ KEY, "id", "\"ABCDEF\"", "keys[0].id: must be 64 lower-case hex "
+	    "digits" },
+	{ KEY, "id", "\"99ACF10FBEE537E06F3D8A41ECA07998A9257C63F09C80EF45"
+	    "A885771D089069\"", "keys[0].id: must be 64 lower-case hex "
+	    "digits" },
+	{ KEY, "id", "\"f0d647c3e460fa7b7846922be308ed1d531802d2c8bd210589"
+	    "e897ecaf97ea99\"", "keys[0].id: does not match the key, whose "
+	    "id is 99acf10fbee537e06f3d8a41eca07998a9257c63f09c80ef45a885"
+	    "771d089069" },
+	{ KEY, "name", "\"release 2026\"", "keys[0].name: 'release 2026' is "
+	    "not a good name" },
+	{ KEY, "name", "\"-rf\"", "keys[0].name: '-rf' is not a good name" },
+	{ KEY, "name", "7", "keys[0].name: must be a string" },
+	{ KEY, "roles", "[]", "keys[0].roles: must be a list of roles" },
+	{ KEY, "roles", "[\"admin\"]", "keys[0].roles: must name jar, "
+	    "provenance, keyring or ca, each once" },
+	{ KEY, "roles", "[\"jar\", \"jar\"]", "keys[0].roles: must name jar" },
+	{ KEY, "roles", "[\"jar,provenance\"]", "keys[0].roles: must name "
+	    "jar" },
+	{ KEY, "roles", "[\"ca\"]", "keys[0].certificate: role ca needs a CA "
+	    "certificate (basicConstraints CA:TRUE)" },
+	{ KEY, "status", "\"paused\"", "keys[0].status: 'paused' is not "
+	    "active, retired or revoked" },
+	{ KEY, "status", NULL, "keys[0].status: missing" },
+	{ KEY, "status_time", "\"2026-01-01T00:00:00Z\"",
+	    "keys[0].status_time: must be null for an active key" },
+	{ KEY, "reason", "\"lost\"", "keys[0].reason: is for revoked keys "
+	    "only" },
+	/* times: one spelling, real dates, a window that is not empty */
+	{ KEY, "not_after", "\"2026-02-30T00:00:00Z\"", "keys[0].not_after: "
+	    "'2026-02-30T00:00:00Z' is not a time" },
+	{ KEY, "not_after", "\"2026-01-01T00:00:00+01:00\"",
+	    "keys[0].not_after: '2026-01-01T00:00:00+01:00' is not a time" },
+	{ KEY, "not_after", "\"2026-1-01T00:00:00Z\"", "keys[0].not_after: "
+	    "'2026-1-01T00:00:00Z' is not a time" },
+	{ KEY, "not_after", "\"1970-01-01T00:00:00Z\"", "keys[0].not_after: "
+	    "must be after not_before" },
+	{ KEY, "added", NULL, "keys[0].added: missing" },
+	{ KEY, "certificate", NULL, "keys[0]: needs either certificate or "
+	    "public_key" },
+	{ KEY, "certificate", "\"garbage\"", "keys[0].certificate: must "
+	    "start with -----BEGIN" },
+	{ KEY, "certificate", "\"-----BEGIN CERTIFICATE-----\\nAAAA\\n"
+	    "-----END CERTIFICATE-----\\n\"", "keys[0].certificate: not one "
+	    "PEM certificate" },
+	{ KEY, "public_key", "\"-----BEGIN PUBLIC KEY-----\\n\"",
+	    "keys[0]: needs either certificate or public_key" },
+	{ TOP, "signatures", "[{\"keyid\": \"x\", \"sig\": \"AAAA\"}]",
+	    "signatures[0].keyid: must be 64 lower-case hex digits" },
+	{ TOP, "signatures", "[{\"keyid\": \"f0d647c3e460fa7b7846922be308ed1d"
+	    "531802d2c8bd210589e897ecaf97ea99\", \"sig\": \"A!==\"}]",
+	    "signatures[0].sig: is not base64" },
+	{ TOP, "signatures", "[{\"keyid\": \"f0d647c3e460fa7b7846922be308ed1d"
+	    "531802d2c8bd210589e897ecaf97ea99\", \"sig\": \"AAAA\", "
+	    "\"method\": \"x\"}]", "signatures[0]: unknown field 'method'" },
+	{ TOP, "signatures", "{}", "signatures: must be a list" },
+};
+
+START_TEST(bad_keyrings_are_refused_with_the_field)
+{
+	const struct bad_case *c = &bad_cases[_i];
+	struct sbx_err err = { 0 };
+	json_t *doc = saved_json(), *obj, *v;
+	char want[512];
+
+	obj = c->where == TOP ? doc :
+	    json_array_get(json_object_get(doc, "keys"), 0);
+	if (c->json == NULL) {
+		json_object_del(obj, c->field);
+	} else {
+		ck_assert_ptr_nonnull(v = json_loads(c->json,
+		    JSON_DECODE_ANY, NULL));
+		json_object_set_new(obj, c->field, v);
+	}
+	write_json(doc);
+
+	ck_assert_int_eq(load_fail(&err), SBX_ECONFIG);
+	snprintf(want, sizeof(want), "%s: %s", path, c->msg);
+	ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0,
+	    "row %d: got '%s'", _i, err.msg);
+}
+END_TEST
+
+START_TEST(listed_twice_is_refused)
+{
+	struct sbx_err err = { 0 };
+	json_t *doc = saved_json(), *keys, *copy;
+	char want[512];
+
+	keys = json_object_get(doc, "keys");
+	copy = json_deep_copy(json_array_get(keys, 0));
+	json_object_set_new(copy, "name", json_string("again"));
+	json_array_append_new(keys, copy);
+	write_json(doc);
+	ck_assert_int_eq(load_fail(&err), SBX_ECONFIG);
+	snprintf(want, sizeof(want), "%s: keys[1].id: key %s is listed twice",
+	    path, keyid_of("signer"));
+	ck_assert_str_eq(err.msg, want);
+}
+END_TEST
+
+START_TEST(bad_json_names_line_and_column)
+{
+	struct sbx_err err = { 0 };
+	char want[512];
+
+	write_text("{\n  \"type\": \"sbx-keyring\",\n  \"version\": 1,,\n"
+	    "  \"keys\": []\n}\n");
+	ck_assert_int_eq(load_fail(&err), SBX_ECONFIG);
+	snprintf(want, sizeof(want), "%s:3:16: string or '}' expected near "
+	    "','", path);
+	ck_assert_str_eq(err.msg, want);
+}
+END_TEST
+
+START_TEST(duplicate_json_field_is_refused)
+{
+	struct sbx_err err = { 0 };
+	char want[512];
+
+	/* A second "version" must not silently win. */
+	write_text("{\"type\": \"sbx-keyring\", \"version\": 1,\n"
+	    "\"keys\": [], \"version\": 2}\n");
+	ck_assert_int_eq(load_fail(&err), SBX_ECONFIG);
+	snprintf(want, sizeof(want), "%s:2:", path);
+	ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0, "%s",
+	    err.msg);
+	ck_assert_ptr_nonnull(strstr(err.msg, "duplicate object key"));
+}
+END_TEST
+
+START_TEST(not_an_object_and_missing_file)
+{
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = NULL;
+	char want[512];
+
+	write_text("[]\n");
+	ck_assert_int_eq(load_fail(&err), SBX_ECONFIG);
+	snprintf(want, sizeof(want), "%s: not a keyring (a JSON object)",
+	    path);
+	ck_assert_str_eq(err.msg, want);
+
+	ck_assert_int_eq(sbx_keyring_load(&kr, "/nonexistent/k.json", &err),
+	    SBX_EIO);
+	ck_assert_str_eq(err.msg, "/nonexistent/k.json: No such file or "
+	    "directory");
+}
+END_TEST
+
+/* ---- changes through the API ---- */
+
+START_TEST(add_refuses_duplicates_bad_names_and_unfit_certificates)
+{
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = release_keyring();
+	X509 *signer = cert("signer"), *plain = cert("plain"),
+	    *nosign = cert("nosign"), *server = cert("server");
+	char want[256];
+
+	ck_assert_int_eq(sbx_keyring_add_cert(kr, signer, "other",
+	    SBX_ROLE_JAR, &err), SBX_ECONFIG);
+	snprintf(want, sizeof(want), "key %s is already in the keyring as "
+	    "release", keyid_of("signer"));
+	ck_assert_str_eq(err.msg, want);
+
+	ck_assert_int_eq(sbx_keyring_add_cert(kr, plain, "release",
+	    SBX_ROLE_JAR, &err), SBX_ECONFIG);
+	snprintf(want, sizeof(want), "name release is already in use by key "
+	    "%s", keyid_of("signer"));
+	ck_assert_str_eq(err.msg, want);
+
+	ck_assert_int_eq(sbx_keyring_add_cert(kr, plain, "a/b",
+	    SBX_ROLE_JAR, &err), SBX_ECONFIG);
+	ck_assert_str_eq(err.msg, "name 'a/b': 1 to 64 of A-Z a-z 0-9 . _ @ "
+	    "+ -, not starting with -, not a key id");
+
+	ck_assert_int_eq(sbx_keyring_add_cert(kr, plain, "p", 0, &err),
+	    SBX_ECONFIG);
+	ck_assert_str_eq(err.msg, "key p: bad roles");
+
+	/* JAR-SIGNING.md 4: the JVM and jarsigner would refuse these. */
+	ck_assert_int_eq(sbx_keyring_add_cert(kr, nosign, "nosign",
+	    SBX_ROLE_JAR, &err), SBX_ECONFIG);
+	snprintf(want, sizeof(want), "certificate of key %s has a key usage "
+	    "without digitalSignature", keyid_of("plain"));
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_int_eq(sbx_keyring_add_cert(kr, server, "server",
+	    SBX_ROLE_JAR, &err), SBX_ECONFIG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "has an extended key usage "
+	    "without codeSigning"));
+	ck_assert_int_eq(sbx_keyring_add_cert(kr, plain, "not-a-ca",
+	    SBX_ROLE_CA, &err), SBX_ECONFIG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "role ca needs a CA "
+	    "certificate"));
+
+	/* Provenance is not a JAR: the JDK's rules do not apply. */
+	ck_assert_int_eq(sbx_keyring_add_cert(kr, nosign, "prov",
+	    SBX_ROLE_PROVENANCE, &err), SBX_OK);
+	ck_assert_uint_eq(sbx_keyring_count(kr), 2);
+	X509_free(signer);
+	X509_free(plain);
+	X509_free(nosign);
+	X509_free(server);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(retire_and_revoke_refuse_what_makes_no_sense)
+{
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = release_keyring();
+	char want[256];
+
+	ck_assert_int_eq(sbx_keyring_retire(kr, "nobody", 1, &err),
+	    SBX_ECONFIG);
+	ck_assert_str_eq(err.msg, "no key with id or name 'nobody'");
+	ck_assert_int_eq(sbx_keyring_revoke(kr, "release", 1, "", &err),
+	    SBX_ECONFIG);
+	ck_assert_str_eq(err.msg, "a revocation needs a reason");
+
+	ck_assert_int_eq(sbx_keyring_retire(kr, "release", 1, &err), SBX_OK);
+	ck_assert_int_eq(sbx_keyring_retire(kr, "release", 2, &err),
+	    SBX_ECONFIG);
+	snprintf(want, sizeof(want), "key release (%s) is already retired",
+	    keyid_of("signer"));
+	ck_assert_str_eq(err.msg, want);
+
+	/* A retired key may still be revoked; then nothing more. */
+	ck_assert_int_eq(sbx_keyring_revoke(kr, "release", 3, "leaked",
+	    &err), SBX_OK);
+	ck_assert_int_eq(sbx_keyring_revoke(kr, "release", 4, "again", &err),
+	    SBX_ECONFIG);
+	ck_assert_int_eq(sbx_keyring_retire(kr, "release", 5, &err),
+	    SBX_ECONFIG);
+	snprintf(want, sizeof(want), "key release (%s) is already revoked",
+	    keyid_of("signer"));
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_int_eq(sbx_keyring_find(kr, "release")->status_time, 3);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(find_by_id_in_any_case_or_by_name)
+{
+	struct sbx_keyring *kr = release_keyring();
+	char upper[SBX_KEYID_LEN + 1];
+	size_t i;
+
+	snprintf(upper, sizeof(upper), "%s", keyid_of("signer"));
+	for (i = 0; upper[i] != '\0'; i++)
+		if (upper[i] >= 'a' && upper[i] <= 'f')
+			upper[i] -= 'a' - 'A';
+	ck_assert_str_eq(sbx_keyring_find(kr, keyid_of("signer"))->name,
+	    "release");
+	ck_assert_str_eq(sbx_keyring_find(kr, upper)->name, "release");
+	ck_assert_str_eq(sbx_keyring_find(kr, "release")->id,
+	    keyid_of("signer"));
+	ck_assert_ptr_null(sbx_keyring_find(kr, "Release"));
+	ck_assert_ptr_null(sbx_keyring_find(kr, keyid_of("plain")));
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(roles_parse_and_format)
+{
+	struct sbx_err err = { 0 };
+	unsigned roles = 99;
+	char buf[64];
+
+	ck_assert_int_eq(sbx_roles_parse(&roles, "provenance,jar", &err),
+	    SBX_OK);
+	ck_assert_uint_eq(roles, SBX_ROLE_JAR | SBX_ROLE_PROVENANCE);
+	ck_assert_int_eq(sbx_roles_parse(&roles, "jar,keyring,ca", &err),
+	    SBX_OK);
+	sbx_roles_format(buf, sizeof(buf), roles);
+	ck_assert_str_eq(buf, "jar,keyring,ca");
+
+	ck_assert_int_eq(sbx_roles_parse(&roles, "jar,admin", &err),
+	    SBX_ECONFIG);
+	ck_assert_uint_eq(roles, 0);
+	ck_assert_str_eq(err.msg, "role 'admin' is unknown: roles are jar, "
+	    "provenance, keyring and ca");
+	ck_assert_int_eq(sbx_roles_parse(&roles, "jar,jar", &err),
+	    SBX_ECONFIG);
+	ck_assert_str_eq(err.msg, "role 'jar' is given twice: roles are jar, "
+	    "provenance, keyring and ca");
+	ck_assert_int_eq(sbx_roles_parse(&roles, "", &err), SBX_ECONFIG);
+	ck_assert_int_eq(sbx_roles_parse(&roles, "jar,", &err), SBX_ECONFIG);
+	ck_assert_int_eq(sbx_roles_parse(&roles, "JAR", &err), SBX_ECONFIG);
+}
+END_TEST
+
+/* ---- trust decisions ---- */
+
+static int
+trust(const struct sbx_keyring_key **k, struct sbx_keyring *kr,
+    const char *certname, unsigned role, int64_t when, struct sbx_err *err)
+{
+	X509 *x = cert(certname);
+	int rc;
+
+	rc = sbx_keyring_trust(k, kr, X509_get0_pubkey(x), x, NULL, role,
+	    when, err);
+	X509_free(x);
+	return rc;
+}
+
+static void
+assert_refused(int rc, const struct sbx_err *err, enum sbx_violation v,
+    const char *want)
+{
+	ck_assert_int_eq(rc, SBX_EREJECT);
+	ck_assert_int_eq(err->violation, v);
+	ck_assert_str_eq(err->msg, want);
+}
+
+START_TEST(active_key_is_trusted_for_its_roles_only)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = release_keyring();
+	int64_t now = (int64_t)time(NULL);
+	char want[256];
+
+	ck_assert_int_eq(trust(&k, kr, "signer", SBX_ROLE_JAR, now, &err),
+	    SBX_OK);
+	ck_assert_str_eq(k->name, "release");
+	ck_assert_int_eq(trust(&k, kr, "signer", SBX_ROLE_PROVENANCE, now,
+	    &err), SBX_OK);
+
+	snprintf(want, sizeof(want), "key release (%s) may not sign for role "
+	    "keyring", keyid_of("signer"));
+	assert_refused(trust(&k, kr, "signer", SBX_ROLE_KEYRING, now, &err),
+	    &err, SBX_V_UNTRUSTED_KEY, want);
+	ck_assert_ptr_null(k);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(unknown_key_is_untrusted)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = release_keyring();
+	char want[256];
+
+	snprintf(want, sizeof(want), "signer key %s is not in the keyring",
+	    keyid_of("plain"));
+	assert_refused(trust(&k, kr, "plain", SBX_ROLE_JAR, time(NULL), &err),
+	    &err, SBX_V_UNTRUSTED_KEY, want);
+	ck_assert_ptr_null(k);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(certificate_of_another_key_is_untrusted)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = release_keyring();
+	X509 *signer = cert("signer"), *plain = cert("plain");
+	char want[256];
+
+	snprintf(want, sizeof(want), "signer key %s is not the key of its "
+	    "certificate", keyid_of("signer"));
+	assert_refused(sbx_keyring_trust(&k, kr, X509_get0_pubkey(signer),
+	    plain, NULL, SBX_ROLE_JAR, time(NULL), &err), &err,
+	    SBX_V_UNTRUSTED_KEY, want);
+
+	/* A bare public key is enough for a listed key. */
+	ck_assert_int_eq(sbx_keyring_trust(&k, kr, X509_get0_pubkey(signer),
+	    NULL, NULL, SBX_ROLE_JAR, time(NULL), &err), SBX_OK);
+	X509_free(signer);
+	X509_free(plain);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(revoked_key_verifies_nothing_whatever_the_time)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = release_keyring();
+	int64_t nb = cert_time("signer", false);
+	char want[256];
+
+	ck_assert_int_eq(sbx_keyring_revoke(kr, "release", 1893456000,
+	    "key leaked", &err), SBX_OK);
+	snprintf(want, sizeof(want), "key release (%s) was revoked at "
+	    "2030-01-01T00:00:00Z: key leaked", keyid_of("signer"));
+	assert_refused(trust(&k, kr, "signer", SBX_ROLE_JAR, nb + 1, &err),
+	    &err, SBX_V_REVOKED_KEY, want);
+	assert_refused(trust(&k, kr, "signer", SBX_ROLE_KEYRING, nb + 1,
+	    &err), &err, SBX_V_REVOKED_KEY, want);
+	ck_assert_ptr_null(k);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(retired_key_verifies_only_what_came_before)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = release_keyring();
+	int64_t at = cert_time("signer", false) + 86400;
+	char want[256];
+
+	ck_assert_int_eq(sbx_keyring_retire(kr, "release", at, &err), SBX_OK);
+	ck_assert_int_eq(trust(&k, kr, "signer", SBX_ROLE_JAR, at - 1, &err),
+	    SBX_OK);
+	ck_assert_ptr_nonnull(k);
+
+	kr = reload(kr);
+	snprintf(want, sizeof(want), "key release (%s) was retired at ",
+	    keyid_of("signer"));
+	ck_assert_int_eq(trust(&k, kr, "signer", SBX_ROLE_JAR, at, &err),
+	    SBX_EREJECT);
+	ck_assert_int_eq(err.violation, SBX_V_EXPIRED_KEY);
+	ck_assert_ptr_nonnull(strstr(err.msg, want));
+	ck_assert_int_eq(trust(&k, kr, "signer", SBX_ROLE_JAR, at + 1, &err),
+	    SBX_EREJECT);
+	ck_assert_int_eq(err.violation, SBX_V_EXPIRED_KEY);
+	ck_assert_ptr_null(k);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(key_is_trusted_only_inside_its_window)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = release_keyring();
+	int64_t nb = cert_time("signer", false), na = cert_time("signer",
+	    true);
+	char want[256], a[SBX_TIME_LEN + 1], b[SBX_TIME_LEN + 1],
+	    t[SBX_TIME_LEN + 1];
+
+	ck_assert_int_eq(trust(&k, kr, "signer", SBX_ROLE_JAR, nb, &err),
+	    SBX_OK);
+	ck_assert_int_eq(trust(&k, kr, "signer", SBX_ROLE_JAR, na, &err),
+	    SBX_OK);
+
+	sbx_keyring_time_format(a, nb);
+	sbx_keyring_time_format(b, na);
+	sbx_keyring_time_format(t, nb - 1);
+	snprintf(want, sizeof(want), "key release (%s) is valid from %s to "
+	    "%s, not at %s", keyid_of("signer"), a, b, t);
+	assert_refused(trust(&k, kr, "signer", SBX_ROLE_JAR, nb - 1, &err),
+	    &err, SBX_V_EXPIRED_KEY, want);
+	ck_assert_int_eq(trust(&k, kr, "signer", SBX_ROLE_JAR, na + 1, &err),
+	    SBX_EREJECT);
+	ck_assert_int_eq(err.violation, SBX_V_EXPIRED_KEY);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(window_edited_in_the_file_is_the_one_that_counts)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = NULL;
+	json_t *doc = saved_json(), *key;
+
+	key = json_array_get(json_object_get(doc, "keys"), 0);
+	json_object_set_new(key, "not_after",
+	    json_string("2030-01-01T00:00:00Z"));
+	write_json(doc);
+	ck_assert_int_eq(sbx_keyring_load(&kr, path, &err), SBX_OK);
+	ck_assert_int_eq(trust(&k, kr, "signer", SBX_ROLE_JAR, 1893456000,
+	    &err), SBX_OK);
+	ck_assert_int_eq(trust(&k, kr, "signer", SBX_ROLE_JAR, 1893456001,
+	    &err), SBX_EREJECT);
+	ck_assert_int_eq(err.violation, SBX_V_EXPIRED_KEY);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(expired_keyring_trusts_nothing)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = NULL;
+	json_t *doc = saved_json();
+
+	json_object_set_new(doc, "expires",
+	    json_string("2020-01-01T00:00:00Z"));
+	write_json(doc);
+	ck_assert_int_eq(sbx_keyring_load(&kr, path, &err), SBX_OK);
+	ck_assert_int_eq(sbx_keyring_expires(kr), 1577836800);
+	assert_refused(trust(&k, kr, "signer", SBX_ROLE_JAR, time(NULL),
+	    &err), &err, SBX_V_EXPIRED_KEY, "the keyring expired at "
+	    "2020-01-01T00:00:00Z and trusts no key");
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+/* ---- certificate authorities ---- */
+
+static struct sbx_keyring *
+ca_keyring(void)
+{
+	struct sbx_keyring *kr = NULL;
+
+	ck_assert_int_eq(sbx_keyring_new(&kr, NULL), SBX_OK);
+	add(kr, "ca", "test-ca", SBX_ROLE_CA | SBX_ROLE_JAR);
+	return kr;
+}
+
+START_TEST(leaf_certified_by_keyring_ca_is_trusted)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = reload(ca_keyring());
+
+	ck_assert_msg(trust(&k, kr, "leaf", SBX_ROLE_JAR, time(NULL), &err) ==
+	    SBX_OK, "%s", err.msg);
+	ck_assert_str_eq(k->name, "test-ca");
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(leaf_of_ca_is_refused_outside_the_ca_roles)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = ca_keyring();
+	char want[256];
+
+	snprintf(want, sizeof(want), "signer key %.16s via authority key "
+	    "test-ca (%s) may not sign for role provenance",
+	    keyid_of("leaf"), keyid_of("ca"));
+	assert_refused(trust(&k, kr, "leaf", SBX_ROLE_PROVENANCE, time(NULL),
+	    &err), &err, SBX_V_UNTRUSTED_KEY, want);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(leaf_without_code_signing_usage_is_refused)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = ca_keyring();
+	char want[256];
+
+	snprintf(want, sizeof(want), "signer key %s: its certificate has an "
+	    "extended key usage without codeSigning", keyid_of("leaf"));
+	assert_refused(trust(&k, kr, "leaf-server", SBX_ROLE_JAR, time(NULL),
+	    &err), &err, SBX_V_UNTRUSTED_KEY, want);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(leaf_of_another_ca_is_refused)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = ca_keyring();
+	char want[256];
+
+	snprintf(want, sizeof(want), "signer key %s is not in the keyring and "
+	    "does not chain to a keyring authority (unable to get local "
+	    "issuer certificate)", keyid_of("leaf"));
+	assert_refused(trust(&k, kr, "leaf-other", SBX_ROLE_JAR, time(NULL),
+	    &err), &err, SBX_V_UNTRUSTED_KEY, want);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(revoked_ca_revokes_its_leaves)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = ca_keyring();
+	char want[256];
+
+	ck_assert_int_eq(sbx_keyring_revoke(kr, "test-ca", 1767225600,
+	    "CA compromised", &err), SBX_OK);
+	snprintf(want, sizeof(want), "signer key %.16s via authority key "
+	    "test-ca (%s) was revoked at 2026-01-01T00:00:00Z: CA "
+	    "compromised", keyid_of("leaf"), keyid_of("ca"));
+	assert_refused(trust(&k, kr, "leaf", SBX_ROLE_JAR, time(NULL), &err),
+	    &err, SBX_V_REVOKED_KEY, want);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(leaf_can_be_revoked_alone)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = ca_keyring();
+
+	add(kr, "leaf", "leaf", SBX_ROLE_JAR);
+	ck_assert_int_eq(sbx_keyring_revoke(kr, "leaf", 1767225600, "lost",
+	    &err), SBX_OK);
+	ck_assert_int_eq(trust(&k, kr, "leaf", SBX_ROLE_JAR, time(NULL), &err),
+	    SBX_EREJECT);
+	ck_assert_int_eq(err.violation, SBX_V_REVOKED_KEY);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(leaf_chain_is_judged_at_the_signing_time)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = ca_keyring();
+	int64_t na = cert_time("leaf", true);
+	char want[256];
+
+	snprintf(want, sizeof(want), "signer key %s: its certificate chain is "
+	    "not valid at the signing time (certificate has expired)",
+	    keyid_of("leaf"));
+	assert_refused(trust(&k, kr, "leaf", SBX_ROLE_JAR, na + 86400, &err),
+	    &err, SBX_V_EXPIRED_KEY, want);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(authority_key_does_not_sign_itself)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = ca_keyring();
+	char want[256];
+
+	snprintf(want, sizeof(want), "key test-ca (%s) is an authority: it "
+	    "certifies signers and signs nothing itself", keyid_of("ca"));
+	assert_refused(trust(&k, kr, "ca", SBX_ROLE_JAR, time(NULL), &err),
+	    &err, SBX_V_UNTRUSTED_KEY, want);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+static Suite *
+keyring_suite(void)
+{
+	Suite *s = suite_create("keyring");
+	TCase *tc = tcase_create("keyring");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, added_certificate_saves_and_loads);
+	tcase_add_test(tc, saved_file_has_the_documented_shape);
+	tcase_add_test(tc,
+	    first_change_raises_version_once_and_drops_signatures);
+	tcase_add_test(tc, retired_and_revoked_states_survive_a_round_trip);
+	tcase_add_test(tc, public_key_entry_loads_without_certificate);
+	tcase_add_loop_test(tc, bad_keyrings_are_refused_with_the_field, 0,
+	    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+	tcase_add_test(tc, listed_twice_is_refused);
+	tcase_add_test(tc, bad_json_names_line_and_column);
+	tcase_add_test(tc, duplicate_json_field_is_refused);
+	tcase_add_test(tc, not_an_object_and_missing_file);
+	tcase_add_test(tc,
+	    add_refuses_duplicates_bad_names_and_unfit_certificates);
+	tcase_add_test(tc, retire_and_revoke_refuse_what_makes_no_sense);
+	tcase_add_test(tc, find_by_id_in_any_case_or_by_name);
+	tcase_add_test(tc, roles_parse_and_format);
+	tcase_add_test(tc, active_key_is_trusted_for_its_roles_only);
+	tcase_add_test(tc, unknown_key_is_untrusted);
+	tcase_add_test(tc, certificate_of_another_key_is_untrusted);
+	tcase_add_test(tc, revoked_key_verifies_nothing_whatever_the_time);
+	tcase_add_test(tc, retired_key_verifies_only_what_came_before);
+	tcase_add_test(tc, key_is_trusted_only_inside_its_window);
+	tcase_add_test(tc, window_edited_in_the_file_is_the_one_that_counts);
+	tcase_add_test(tc, expired_keyring_trusts_nothing);
+	tcase_add_test(tc, leaf_certified_by_keyring_ca_is_trusted);
+	tcase_add_test(tc, leaf_of_ca_is_refused_outside_the_ca_roles);
+	tcase_add_test(tc, leaf_without_code_signing_usage_is_refused);
+	tcase_add_test(tc, leaf_of_another_ca_is_refused);
+	tcase_add_test(tc, revoked_ca_revokes_its_leaves);
+	tcase_add_test(tc, leaf_can_be_revoked_alone);
+	tcase_add_test(tc, leaf_chain_is_judged_at_the_signing_time);
+	tcase_add_test(tc, authority_key_does_not_sign_itself);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(keyring_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
