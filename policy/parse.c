@@ -19,14 +19,14 @@
 
 #include "locate.h"
 
-#define PATH_DEPTH	8		/* deepest field: a.b.c.d, a[i].b[j] */
+#define PATH_DEPTH	8		/* deepest: a.b.c.d, a[i].b[j] */
 
 /* Where the parser is: for messages, and for resolving paths. */
 struct pctx {
-	const char	*name;		/* file name shown in messages */
+	const char	*name;		/* the file, in messages */
 	const char	*text;
 	size_t		 len;
-	const char	*dir;		/* absolute folder of the policy */
+	const char	*dir;		/* the policy's folder */
 	struct sbx_jstep path[PATH_DEPTH];
 	size_t		 depth;
 	struct sbx_err	*err;
@@ -39,7 +39,7 @@ typedef int parse_fn(struct pctx *, json_t *, void *, const struct field *);
 struct field {
 	const char	*name;
 	parse_fn	*parse;
-	size_t		 off;		/* of the destination in the base */
+	size_t		 off;		/* of the value */
 	const void	*arg;
 	bool		 required;
 };
@@ -47,7 +47,7 @@ struct field {
 struct object_spec {
 	const struct field *fields;
 	size_t		 n;
-	size_t		 enabled_off;	/* bool set when present, or NONE */
+	size_t		 enabled_off;	/* bool to set, or NONE */
 };
 
 /* An array of objects: pointer at the field's off, count at count_off. */
@@ -375,6 +375,17 @@ p_int(struct pctx *c, json_t *j, void *base, const struct field *f)
 }
 
 static int
+p_int64(struct pctx *c, json_t *j, void *base, const struct field *f)
+{
+	long long v = 0;
+	int rc;
+
+	if ((rc = want_int(c, j, f, &v)) == SBX_OK)
+		*AT(base, f, int64_t) = (int64_t)v;
+	return rc;
+}
+
+static int
 p_count(struct pctx *c, json_t *j, void *base, const struct field *f)
 {
 	long long v = 0;
@@ -589,7 +600,8 @@ p_digests(struct pctx *c, json_t *j, void *base, const struct field *f)
 }
 
 static const struct name_value sigalgs[] = {
-	{ "rsa-pkcs1", SBX_SIGALG_RSA_PKCS1 }, { "rsa-pss", SBX_SIGALG_RSA_PSS },
+	{ "rsa-pkcs1", SBX_SIGALG_RSA_PKCS1 },
+	{ "rsa-pss", SBX_SIGALG_RSA_PSS },
 };
 
 static int
@@ -753,6 +765,8 @@ static const struct range rsa_bits = { 2048, 16384 };
 static const struct range ports = { 1, 65535 };
 static const struct range budget = { 1, 10000 };
 static const struct range per_minute = { 0, 1000000000 };
+static const struct range facilities = { 0, 23 };
+static const struct range spool_max = { 4096, 1LL << 40 };
 
 static const struct field provenance_fields[] = {
 #define S struct sbx_policy_provenance
@@ -841,6 +855,7 @@ static const struct field syslog_fields[] = {
 	{ "host", p_string, offsetof(S, host), FN(check_host), false },
 	{ "port", p_int, offsetof(S, port), &ports, false },
 	{ "transport", p_transport, offsetof(S, transport), NULL, false },
+	{ "facility", p_int, offsetof(S, facility), &facilities, false },
 #undef S
 };
 static const struct object_spec journal_spec =
@@ -873,11 +888,14 @@ static const struct field audit_fields[] = {
 #define S struct sbx_policy_audit
 	{ "file", p_path, offsetof(S, file), FN(check_nonempty), false },
 	{ "log_passing", p_bool, offsetof(S, log_passing), NULL, false },
+	{ "fsync", p_bool, offsetof(S, fsync), NULL, false },
 	{ "sinks", p_object, offsetof(S, sinks), &sinks_spec, false },
 	{ "sampling", p_object, offsetof(S, sampling), &sampling_spec,
 	    false },
 	{ "spool_dir", p_path, offsetof(S, spool_dir), FN(check_nonempty),
 	    false },
+	{ "spool_max_bytes", p_int64, offsetof(S, spool_max_bytes),
+	    &spool_max, false },
 	{ "budget_ms", p_int, offsetof(S, budget_ms), &budget, false },
 #undef S
 };
@@ -963,10 +981,14 @@ policy_new(void)
 	p->mode = SBX_MODE_ENFORCE;
 	p->paths.forbid_group_writable = true;
 	p->paths.forbid_world_writable = true;
+	p->audit.log_passing = true;
+	p->audit.fsync = true;
 	p->audit.sampling.rate = 1.0;
+	p->audit.spool_max_bytes = 16 << 20;
 	p->audit.budget_ms = 50;
 	p->audit.sinks.syslog.port = 514;
 	p->audit.sinks.syslog.transport = SBX_SYSLOG_TCP;
+	p->audit.sinks.syslog.facility = 10;	/* authpriv */
 	p->metrics.budget_ms = 50;
 	p->tenant = strdup("default");
 	p->audit.sinks.syslog.host = strdup("127.0.0.1");

@@ -21,7 +21,7 @@
 
 enum sbx_mode {
 	SBX_MODE_ENFORCE = 0,		/* a violation refuses */
-	SBX_MODE_AUDIT			/* a violation is logged, not refused */
+	SBX_MODE_AUDIT			/* a violation is logged only */
 };
 
 /* Digests allowed for JAR entries and provenance subjects; a bit mask. */
@@ -50,8 +50,8 @@ struct sbx_policy_strs {
  * allows any value.
  */
 struct sbx_policy_provenance {
-	bool		 required;	/* default false: checked if present */
-	int64_t		 max_age;	/* seconds; 0 (default): no limit */
+	bool		 required;	/* default false */
+	int64_t		 max_age;	/* seconds; 0: no limit */
 	struct sbx_policy_strs builders;	/* runDetails.builder.id */
 	struct sbx_policy_strs repositories;	/* source repository URL */
 	struct sbx_policy_strs refs;		/* "refs/heads/main" */
@@ -62,19 +62,19 @@ struct sbx_policy_provenance {
  * signed by the keys listed, by key id (hex) or by keyring name.
  */
 struct sbx_policy_signer {
-	char		*artifacts;	/* fnmatch glob on the base name */
+	char		*artifacts;	/* glob on the base name */
 	struct sbx_policy_strs keys;	/* key ids or names, at least one */
 };
 
 /* One "versions" rule: the lowest version accepted (rollback). */
 struct sbx_policy_version {
-	char		*artifacts;	/* fnmatch glob on the base name */
-	char		*min;		/* valid per sbx_version_valid() */
+	char		*artifacts;	/* glob on the base name */
+	char		*min;		/* sbx_version_valid() */
 };
 
 /* One native agent that may be loaded with -agentpath or -agentlib. */
 struct sbx_policy_native_agent {
-	char		*path;		/* absolute, compared as a string */
+	char		*path;		/* absolute; compared as is */
 	char		 sha256[65];	/* lower-case hex of the file */
 };
 
@@ -97,7 +97,7 @@ struct sbx_policy_jvm {
  * the root, and which write bits are refused on them.
  */
 struct sbx_policy_paths {
-	uid_t		*owners;	/* default: 0 and geteuid() at load */
+	uid_t		*owners;	/* default: 0 and geteuid() */
 	size_t		 n_owners;	/* at least one */
 	bool		 forbid_group_writable;	/* default true */
 	bool		 forbid_world_writable;	/* default true */
@@ -110,7 +110,7 @@ struct sbx_policy_paths {
  */
 struct sbx_policy_http_sink {
 	bool		 enabled;
-	char		*url;		/* NULL only for the native journal */
+	char		*url;		/* NULL: native journal */
 };
 
 enum sbx_syslog_transport {
@@ -124,6 +124,7 @@ struct sbx_policy_syslog {
 	char		*host;		/* default "127.0.0.1" */
 	int		 port;		/* default 514 */
 	enum sbx_syslog_transport transport;	/* default TCP */
+	int		 facility;	/* 0..23; default 10 (authpriv) */
 };
 
 /* "audit.sinks": where events go besides the local file. */
@@ -141,37 +142,39 @@ struct sbx_policy_sinks {
  */
 struct sbx_policy_sampling {
 	unsigned	 per_minute_after;	/* default 0 */
-	double		 rate;			/* 0..1, default 1 */
+	double		 rate;		/* 0..1, default 1 */
 };
 
 /* "audit": the tamper-evident event log and its sinks. */
 struct sbx_policy_audit {
-	char		*file;		/* default NULL: no local file */
-	bool		 log_passing;	/* default false: violations only */
+	char		*file;		/* default NULL: no file */
+	bool		 log_passing;	/* default true: every check */
+	bool		 fsync;		/* default true */
 	struct sbx_policy_sinks sinks;
 	struct sbx_policy_sampling sampling;
-	char		*spool_dir;	/* default "<file>.spool" if file */
-	int		 budget_ms;	/* default 50: most a check waits */
+	char		*spool_dir;	/* default "<file>.spool" */
+	int64_t		 spool_max_bytes;	/* a sink; 16 MiB */
+	int		 budget_ms;	/* default 50 */
 };
 
 /* "metrics": where Prometheus metrics go. */
 struct sbx_policy_metrics {
-	char		*textfile_dir;	/* default NULL: not written */
-	char		*pushgateway;	/* base URL; default NULL: no push */
+	char		*textfile_dir;	/* default NULL: none */
+	char		*pushgateway;	/* base URL; default NULL */
 	char		*job;		/* default "sbx" */
-	char		*instance;	/* default: the host name at load */
+	char		*instance;	/* default: the host name */
 	int		 budget_ms;	/* default 50 */
 };
 
 struct sbx_policy {
-	char	*path;		/* the policy file; NULL for the default policy */
+	char	*path;		/* the file; NULL: default policy */
 	char	*keyring;	/* resolved against the policy's folder */
 	int	 min_rsa_bits;	/* default 4096 */
-	unsigned digests;	/* allowed JAR/provenance digests; default all three */
+	unsigned digests;	/* JAR/provenance digests; default all */
 	unsigned sigalgs;	/* default both */
 	enum sbx_mode mode;	/* default enforce */
 	char	*tenant;	/* default "default" */
-	char	 sha256[65];	/* hex digest of the policy text; "" if default */
+	char	 sha256[65];	/* of the file, hex; "": default */
 	struct sbx_policy_provenance provenance;
 	struct sbx_policy_signer *signers;	/* default none: any key */
 	size_t	 n_signers;
@@ -224,8 +227,10 @@ void	sbx_policy_free(struct sbx_policy *p);	/* NULL is fine */
 int	sbx_policy_check_file(const char *path, struct sbx_err *err);
 
 /* Predicates for the checks; each takes a loaded policy. */
-bool	sbx_policy_allows_digest(const struct sbx_policy *p, unsigned digest);
-bool	sbx_policy_allows_sigalg(const struct sbx_policy *p, unsigned sigalg);
+bool	sbx_policy_allows_digest(const struct sbx_policy *p,
+	    unsigned digest);
+bool	sbx_policy_allows_sigalg(const struct sbx_policy *p,
+	    unsigned sigalg);
 bool	sbx_policy_allows_rsa_bits(const struct sbx_policy *p, int bits);
 
 /*
@@ -243,7 +248,8 @@ bool	sbx_policy_allows_signer(const struct sbx_policy *p,
 /* Provenance builder id, source repository, ref (globs, see above). */
 bool	sbx_policy_allows_builder(const struct sbx_policy *p,
 	    const char *builder_id);
-bool	sbx_policy_allows_repo(const struct sbx_policy *p, const char *repo);
+bool	sbx_policy_allows_repo(const struct sbx_policy *p,
+	    const char *repo);
 bool	sbx_policy_allows_ref(const struct sbx_policy *p, const char *ref);
 
 /*
