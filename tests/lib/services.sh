@@ -26,6 +26,10 @@
 #                                     # journal-remote journal-gatewayd
 #   svc_stop_all
 #   svc_wait_http URL [SECONDS]       # bounded polling, default 10 s
+#   svc_scrape_value URL NAME [LABELS]
+#                                     # the value of the one sample of NAME
+#                                     # at URL (/metrics) whose labels
+#                                     # include LABELS ('k="v",k2="v2"')
 #   svc_prom_query EXPR               # prints .data.result (JSON)
 #   svc_prom_wait EXPR JQ_TEST [SECONDS]
 #                                     # poll until `jq -e JQ_TEST` holds on
@@ -294,20 +298,24 @@ svc_start_journal() {
 }
 
 # SIGTERM, up to 10 s of polling, then SIGKILL; only our own PIDs.
+# Safe under set -e: it runs from EXIT traps, where a failing command
+# would end the shell before the other services were stopped.
 svc_stop() {
 	local name=$1 pid i
 	pid=${SVC_PID[$name]:-}
 	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
+	kill -TERM "$pid" 2>/dev/null || true
 	for ((i = 0; i < 200; i++)); do
-		svc_gone "$pid" && break
+		if svc_gone "$pid"; then
+			break
+		fi
 		sleep "$SVC_POLL"
 	done
 	if ! svc_gone "$pid"; then
 		svc_log "$name ignored SIGTERM, killing"
-		kill -KILL "$pid" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null || true
 	fi
-	wait "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
 	unset "SVC_PID[$name]"
 }
 
@@ -321,6 +329,33 @@ svc_stop_all() {
 		rm -rf "$SVC_DIR"
 		unset SVC_DIR SVC_MADE_DIR
 	fi
+	return 0
+}
+
+svc_scrape_value() {
+	curl -sf --max-time 5 "$1" | awk -v name="$2" -v want="${3:-}" '
+	BEGIN { n = want == "" ? 0 : split(want, w, /,/) }
+	index($0, name "{") == 1 || index($0, name " ") == 1 {
+		rest = substr($0, length(name) + 1)
+		lb = ""
+		if (substr(rest, 1, 1) == "{") {
+			e = index(rest, "} ")
+			lb = substr(rest, 2, e - 2)
+			rest = substr(rest, e + 1)
+		}
+		for (i = 1; i <= n; i++)
+			if (index("," lb ",", "," w[i] ",") == 0)
+				next
+		hits++
+		split(rest, f, " ")
+		v = f[1]
+	}
+	END {
+		if (hits == 1) { print v; exit 0 }
+		printf "services: %d samples of %s{%s}\n", hits, name, want \
+		    > "/dev/stderr"
+		exit 1
+	}'
 }
 
 svc_prom_query() {
