@@ -44,4 +44,19 @@ int	sbx_cli_pass_option(struct sbx_cli_pass *p, int ch, const char *arg,
 int	sbx_cli_pass_load(struct sbx_secret **out, const struct sbx_cli_pass *p,
 	    struct sbx_err *err);
 
+/*
+ * Parse arg, the value of option opt ("--bits"), as a whole number from
+ * min to max. SBX_ECONFIG, naming the option, otherwise.
+ */
+int	sbx_cli_int(int *out, const char *opt, const char *arg, int min,
+	    int max, struct sbx_err *err);
+
+/*
+ * Refuse a key spec that carries a secret on the command line, where
+ * every user of the host can read it (/proc/PID/cmdline): a pkcs11: URI
+ * with pin-value. SBX_ECONFIG naming opt ("--key").
+ */
+int	sbx_cli_key_spec(const char *opt, const char *spec,
+	    struct sbx_err *err);
+
 #endif
