@@ -1,0 +1,304 @@
+/* lib/audit_net.c: the transports of the audit sinks, all time-bounded. */
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include <sbx/audit.h>
+#include <sbx/buf.h>
+#include <sbx/err.h>
+
+#include "audit_int.h"
+
+struct audit_http {
+	CURL			*curl;
+	struct curl_slist	*headers;
+	char			 url[1024];
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+
+int
+sbx_audit__send_unix(const char *path, const void *data, size_t len,
+    struct sbx_err *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	ssize_t n;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return sbx_err_set(err, SBX_ECONFIG, "%s: socket path too long",
+		    path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return sbx_err_set(err, SBX_EIO, "socket: %s", strerror(errno));
+	/* Never wait on a full journald queue: the spool waits instead. */
+	n = sendto(fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+	    (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	if (n != (ssize_t)len)
+		return sbx_err_set(err, SBX_EIO, "%s: %s", path,
+		    n == -1 ? strerror(errno) : "short send");
+	return SBX_OK;
+}
+
+int
+sbx_audit__syslog_target(bool *tcp_out, char *host_out, size_t host_size,
+    char *port_out, size_t port_size, const char *target)
+{
+	const char *h, *end, *colon;
+	struct addrinfo hints = { 0 }, *ai = NULL;
+	size_t n;
+
+	if (strncmp(target, "udp://", 6) == 0)
+		*tcp_out = false;
+	else if (strncmp(target, "tcp://", 6) == 0)
+		*tcp_out = true;
+	else
+		return SBX_ECONFIG;
+	h = target + 6;
+	if (*h == '[') {
+		if ((end = strchr(h, ']')) == NULL || end[1] != ':')
+			return SBX_ECONFIG;
+		h++;
+		colon = end + 1;
+	} else {
+		if ((colon = strrchr(h, ':')) == NULL)
+			return SBX_ECONFIG;
+		end = colon;
+	}
+	n = (size_t)(end - h);
+	if (n == 0 || n >= host_size || strlen(colon + 1) == 0 ||
+	    strlen(colon + 1) >= port_size ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return SBX_ECONFIG;
+	memcpy(host_out, h, n);
+	host_out[n] = '\0';
+	snprintf(port_out, port_size, "%s", colon + 1);
+	/* An address, not a name: resolving could outlast the budget. */
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(host_out, port_out, &hints, &ai) != 0)
+		return SBX_ECONFIG;
+	freeaddrinfo(ai);
+	return SBX_OK;
+}
+
+static int
+wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int64_t left;
+	int n;
+
+	do {
+		left = deadline - sbx_audit__now_ms();
+		if (left <= 0)
+			return -1;
+		n = poll(&p, 1, (int)left);
+	} while (n == -1 && errno == EINTR);
+	return n == 1 ? 0 : -1;
+}
+
+/* Connect within the deadline; the socket is non-blocking. */
+static int
+tcp_connect(int fd, const struct addrinfo *ai, int64_t deadline)
+{
+	socklen_t len = sizeof(int);
+	int e = 0;
+
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return -1;
+	if (wait_fd(fd, POLLOUT, deadline) == -1) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
+		return -1;
+	errno = e;
+	return e == 0 ? 0 : -1;
+}
+
+static int
+tcp_send(int fd, const char *p, size_t len, int64_t deadline)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+			if (wait_fd(fd, POLLOUT, deadline) == -1) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			continue;
+		}
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+sbx_audit__send_syslog(const char *target, const void *msg, size_t len,
+    unsigned timeout_ms, struct sbx_err *err)
+{
+	struct addrinfo hints = { 0 }, *ai = NULL;
+	struct sbx_buf framed = { 0 };
+	int64_t deadline = sbx_audit__now_ms() + timeout_ms;
+	char host[256], port[16];
+	bool tcp;
+	int fd = -1, rc = SBX_EINTERNAL;
+
+	if (sbx_audit__syslog_target(&tcp, host, sizeof(host), port,
+	    sizeof(port), target) != SBX_OK)
+		return sbx_err_set(err, SBX_ECONFIG, "%s: not udp://ADDR:PORT "
+		    "or tcp://ADDR:PORT", target);
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	hints.ai_socktype = tcp ? SOCK_STREAM : SOCK_DGRAM;
+	if (getaddrinfo(host, port, &hints, &ai) != 0) {
+		rc = sbx_err_set(err, SBX_ECONFIG, "%s: bad address", target);
+		goto done;
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	if (fd == -1) {
+		rc = sbx_err_set(err, SBX_EIO, "socket: %s", strerror(errno));
+		goto done;
+	}
+	if (!tcp) {
+		if (sendto(fd, msg, len, MSG_NOSIGNAL, ai->ai_addr,
+		    ai->ai_addrlen) != (ssize_t)len) {
+			rc = sbx_err_set(err, SBX_EIO, "%s: %s", target,
+			    strerror(errno));
+			goto done;
+		}
+		rc = SBX_OK;
+		goto done;
+	}
+	/* Octet counting (RFC 6587): "LENGTH SP MESSAGE". */
+	if ((rc = sbx_buf_printf(&framed, err, "%zu ", len)) != SBX_OK ||
+	    (rc = sbx_buf_add(&framed, msg, len, err)) != SBX_OK)
+		goto done;
+	if (tcp_connect(fd, ai, deadline) == -1 ||
+	    tcp_send(fd, (char *)framed.p, framed.len, deadline) == -1) {
+		rc = sbx_err_set(err, SBX_EIO, "%s: %s", target,
+		    strerror(errno));
+		goto done;
+	}
+	rc = SBX_OK;
+done:
+	if (fd != -1)
+		close(fd);
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	sbx_buf_free(&framed);
+	return rc;
+}
+
+static void
+curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static size_t
+discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+int
+sbx_audit__http_new(struct audit_http **out, const char *url,
+    const char *content_type, struct sbx_err *err)
+{
+	struct audit_http *h = NULL;
+	char ct[128];
+	int rc = SBX_EINTERNAL;
+
+	*out = NULL;
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK)
+		return sbx_err_set(err, SBX_EINTERNAL, "libcurl: cannot start");
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->curl = curl_easy_init()) == NULL) {
+		rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
+		goto done;
+	}
+	snprintf(h->url, sizeof(h->url), "%s", url);
+	snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
+	/* "Expect:" off: no 100-continue round trip inside the budget. */
+	if ((h->headers = curl_slist_append(NULL, ct)) == NULL ||
+	    curl_slist_append(h->headers, "Expect:") == NULL) {
+		rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
+		goto done;
+	}
+	curl_easy_setopt(h->curl, CURLOPT_URL, h->url);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, h->headers);
+	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, h->errbuf);
+	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	*out = h;
+	h = NULL;
+	rc = SBX_OK;
+done:
+	sbx_audit__http_free(h);
+	return rc;
+}
+
+int
+sbx_audit__http_post(struct audit_http *h, const void *body, size_t len,
+    unsigned timeout_ms, struct sbx_err *err)
+{
+	long status = 0;
+	CURLcode c;
+
+	/* 0 would mean "no limit" to libcurl. */
+	if (timeout_ms == 0)
+		timeout_ms = 1;
+	h->errbuf[0] = '\0';
+	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)len);
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+	if ((c = curl_easy_perform(h->curl)) != CURLE_OK)
+		return sbx_err_set(err, SBX_EIO, "%s: %s", h->url,
+		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(c));
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status > 299)
+		return sbx_err_set(err, SBX_EIO, "%s: HTTP status %ld", h->url,
+		    status);
+	return SBX_OK;
+}
+
+void
+sbx_audit__http_free(struct audit_http *h)
+{
+	if (h == NULL)
+		return;
+	if (h->curl != NULL)
+		curl_easy_cleanup(h->curl);
+	curl_slist_free_all(h->headers);
+	free(h);
+}
