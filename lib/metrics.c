@@ -308,7 +308,7 @@ label_ok(const char *s)
 		    (p[0] == 0xed && p[1] >= 0xa0) ||
 		    (p[0] == 0xf0 && p[1] < 0x90) ||
 		    (p[0] == 0xf4 && p[1] >= 0x90))
-			return false;	/* overlong, surrogate, > U+10FFFF */
+			return false;	/* overlong, surrogate, too high */
 		for (p++; more > 0; more--, p++)
 			if ((*p & 0xc0) != 0x80)
 				return false;
@@ -883,8 +883,8 @@ state_reset(struct set *st, const struct paths *p, bool corrupt,
 		return sbx_err_set(err, SBX_EIO, "%s: cannot move aside: %s",
 		    p->state, strerror(errno));
 	if (corrupt)
-		snprintf(why, whylen, "%s (moved to .sbx-metrics.state.corrupt)",
-		    err->msg);
+		snprintf(why, whylen, "%s (moved to %s)", err->msg,
+		    ".sbx-metrics.state.corrupt");
 	else
 		snprintf(why, whylen, "%s: missing while sbx.prom exists",
 		    p->state);
@@ -1434,7 +1434,7 @@ sbx_metrics_flush(struct sbx_metrics *m, const struct sbx_metrics_conf *conf,
 	if (conf->pushgateway != NULL) {
 		prc = push_target(target, sizeof(target), conf->pushgateway,
 		    &perr);
-		/* At 0 before any failure, so that increase() sees the first. */
+		/* At 0 before any failure: increase() sees the first. */
 		pthread_mutex_lock(&m->mu);
 		if (prc == SBX_OK)
 			set_get(&s, &m->set, F_PUSH_FAILURES, label, NULL);

@@ -25,12 +25,12 @@
 struct sbx_metrics;
 
 #define SBX_METRICS_LABEL_MAX	128
-#define SBX_METRICS_BUDGET_MS	50	/* default Pushgateway time budget */
+#define SBX_METRICS_BUDGET_MS	50	/* default push time budget */
 
 /* The result label of sbx_checks_total. */
 enum sbx_check_result {
 	SBX_CHECK_ACCEPTED,		/* "accepted" */
-	SBX_CHECK_REJECTED,		/* "rejected": refused, enforce mode */
+	SBX_CHECK_REJECTED,		/* "rejected": refused (enforce) */
 	SBX_CHECK_AUDITED		/* "audited": violation let through */
 };
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/e2e/60-metrics.sh: exact counts through node_exporter, the Pushgateway and Prometheus.
+# tests/e2e/60-metrics.sh: exact counts via node_exporter, gateway, Prometheus.
 #
 # Starts a real Pushgateway, node_exporter (textfile collector) and
 # Prometheus (loading observability/prometheus/sbx-alerts.yml), runs a
@@ -41,16 +41,18 @@ BUDGET=3000
 LIBSBX=${SBX_LIBSBX:-$ROOT/build/libsbx.a}
 [ -n "${SBX_LIBSBX:-}" ] ||
 	make -C "$ROOT" -s --no-print-directory build/libsbx.a
-PKGS="libcrypto libssl jansson libcurl libgit2 libarchive zlib libdeflate"
+PKGS=(libcrypto libssl jansson libcurl libgit2 libarchive zlib libdeflate)
 # shellcheck disable=SC2046
-cc -std=c11 -D_GNU_SOURCE -I"$ROOT/include" $(pkg-config --cflags $PKGS) \
+cc -std=c11 -D_GNU_SOURCE -I"$ROOT/include" \
+	$(pkg-config --cflags "${PKGS[@]}") \
 	-o "$W/metrics_driver" "$ROOT/tests/tools/metrics_driver.c" \
-	"$LIBSBX" $(pkg-config --libs $PKGS) -lpthread
+	"$LIBSBX" $(pkg-config --libs "${PKGS[@]}") -lpthread
 
+# shellcheck disable=SC2119
 svc_start_pushgateway
 svc_start_node_exporter "$TF"
 svc_start_prometheus "$ROOT/observability/prometheus/sbx-alerts.yml"
-pass "services up: gateway $SVC_PGW_URL, node $SVC_NE_URL, prometheus $SVC_PROM_URL"
+pass "up: gateway $SVC_PGW_URL node $SVC_NE_URL prometheus $SVC_PROM_URL"
 
 # One short-lived process, as a tool run would be.
 drive() {
@@ -114,36 +116,43 @@ phase_two() {
 	drive audit:loki:replayed:1
 }
 
-# name|labels|value after both phases.
+# name|labels|value after both phases (labels in any order).
+VP='tool="verify",tenant="payments"'
+GS='tool="guard",tenant="search"'
+C=sbx_checks_total
+D=sbx_check_duration_seconds
+V=sbx_violations_total
+A=sbx_audit_events_total
+K=sbx_key_expiry_timestamp_seconds
 EXPECT=(
-	"sbx_checks_total|tool=\"verify\",result=\"accepted\",tenant=\"payments\"|8"
-	"sbx_checks_total|tool=\"verify\",result=\"rejected\",tenant=\"payments\"|4"
-	"sbx_checks_total|tool=\"verify\",result=\"audited\",tenant=\"payments\"|0"
-	"sbx_checks_total|tool=\"guard\",result=\"accepted\",tenant=\"search\"|25"
-	"sbx_checks_total|tool=\"guard\",result=\"audited\",tenant=\"search\"|5"
-	"sbx_checks_total|tool=\"guard\",result=\"rejected\",tenant=\"search\"|0"
-	"sbx_check_duration_seconds_count|tool=\"verify\",tenant=\"payments\"|12"
-	"sbx_check_duration_seconds_bucket|tool=\"verify\",tenant=\"payments\",le=\"0.0001\"|1"
-	"sbx_check_duration_seconds_bucket|tool=\"verify\",tenant=\"payments\",le=\"0.005\"|8"
-	"sbx_check_duration_seconds_bucket|tool=\"verify\",tenant=\"payments\",le=\"0.025\"|11"
-	"sbx_check_duration_seconds_bucket|tool=\"verify\",tenant=\"payments\",le=\"0.05\"|12"
-	"sbx_check_duration_seconds_count|tool=\"guard\",tenant=\"search\"|30"
-	"sbx_check_duration_seconds_bucket|tool=\"guard\",tenant=\"search\",le=\"0.0005\"|25"
-	"sbx_check_duration_seconds_bucket|tool=\"guard\",tenant=\"search\",le=\"0.001\"|30"
-	"sbx_violations_total|type=\"digest_mismatch\",tenant=\"payments\"|3"
-	"sbx_violations_total|type=\"unsigned\",tenant=\"payments\"|1"
-	"sbx_violations_total|type=\"forbidden_flag\",tenant=\"search\"|5"
-	"sbx_violations_total|type=\"rollback\",tenant=\"search\"|0"
+	"$C|$VP,result=\"accepted\"|8"
+	"$C|$VP,result=\"rejected\"|4"
+	"$C|$VP,result=\"audited\"|0"
+	"$C|$GS,result=\"accepted\"|25"
+	"$C|$GS,result=\"audited\"|5"
+	"$C|$GS,result=\"rejected\"|0"
+	"${D}_count|$VP|12"
+	"${D}_bucket|$VP,le=\"0.0001\"|1"
+	"${D}_bucket|$VP,le=\"0.005\"|8"
+	"${D}_bucket|$VP,le=\"0.025\"|11"
+	"${D}_bucket|$VP,le=\"0.05\"|12"
+	"${D}_count|$GS|30"
+	"${D}_bucket|$GS,le=\"0.0005\"|25"
+	"${D}_bucket|$GS,le=\"0.001\"|30"
+	"$V|type=\"digest_mismatch\",tenant=\"payments\"|3"
+	"$V|type=\"unsigned\",tenant=\"payments\"|1"
+	"$V|type=\"forbidden_flag\",tenant=\"search\"|5"
+	"$V|type=\"rollback\",tenant=\"search\"|0"
 	"sbx_sign_total|result=\"signed\"|2"
 	"sbx_sign_total|result=\"failed\"|1"
 	"sbx_sign_duration_seconds_count||3"
 	"sbx_sign_duration_seconds_bucket|le=\"0.25\"|2"
-	"sbx_key_expiry_timestamp_seconds|key_id=\"aa11\",name=\"release-2026\"|$KEY_SOON"
-	"sbx_key_expiry_timestamp_seconds|key_id=\"bb22\",name=\"next\"|$KEY_LATER"
-	"sbx_audit_events_total|sink=\"file\",outcome=\"written\"|37"
-	"sbx_audit_events_total|sink=\"loki\",outcome=\"spooled\"|5"
-	"sbx_audit_events_total|sink=\"loki\",outcome=\"replayed\"|1"
-	"sbx_audit_events_total|sink=\"loki\",outcome=\"failed\"|0"
+	"$K|key_id=\"aa11\",name=\"release-2026\"|$KEY_SOON"
+	"$K|key_id=\"bb22\",name=\"next\"|$KEY_LATER"
+	"$A|sink=\"file\",outcome=\"written\"|37"
+	"$A|sink=\"loki\",outcome=\"spooled\"|5"
+	"$A|sink=\"loki\",outcome=\"replayed\"|1"
+	"$A|sink=\"loki\",outcome=\"failed\"|0"
 	"sbx_metrics_push_failures_total|target=\"$SVC_PGW_URL\"|0"
 	"sbx_metrics_state_resets_total||0"
 	"sbx_build_info|version=\"$VERSION\"|1"
@@ -183,7 +192,7 @@ check_prometheus() {
 # Phase one, and Prometheus has scraped its end from both sources.
 phase_one
 for job in node "$JOB"; do
-	svc_prom_wait "sbx_checks_total{job=\"$job\",tool=\"guard\",result=\"audited\"}" \
+	svc_prom_wait "$C{job=\"$job\",$GS,result=\"audited\"}" \
 		'length == 1 and .[0].value[1] == "4"' 30 >/dev/null ||
 		fail "prometheus never saw phase one from job $job"
 	svc_prom_wait "sbx_key_expiry_timestamp_seconds{job=\"$job\"}" \
@@ -198,17 +207,18 @@ check_exporter "node_exporter" "$SVC_NE_URL/metrics"
 check_exporter "pushgateway" "$SVC_PGW_URL/metrics" \
 	"instance=\"$INSTANCE\",job=\"$JOB\""
 for job in node "$JOB"; do
-	svc_prom_wait "sbx_checks_total{job=\"$job\",tool=\"guard\",result=\"audited\"}" \
+	svc_prom_wait "$C{job=\"$job\",$GS,result=\"audited\"}" \
 		'length == 1 and .[0].value[1] == "5"' 20 >/dev/null ||
 		fail "prometheus never saw phase two from job $job"
-	svc_prom_wait "sbx_audit_events_total{job=\"$job\",sink=\"loki\",outcome=\"replayed\"}" \
+	svc_prom_wait "$A{job=\"$job\",sink=\"loki\",outcome=\"replayed\"}" \
 		'length == 1 and .[0].value[1] == "1"' 20 >/dev/null ||
 		fail "prometheus never saw the last run from job $job"
 	check_prometheus "$job"
 done
 
 # node_exporter exports the file as it is: nothing it could not parse.
-[ "$(svc_scrape_value "$SVC_NE_URL/metrics" node_textfile_scrape_error)" = 0 ] ||
+err=$(svc_scrape_value "$SVC_NE_URL/metrics" node_textfile_scrape_error)
+[ "$err" = 0 ] ||
 	fail "node_exporter could not parse sbx.prom"
 
 # Lint: the file, and what each exporter serves of it.
@@ -220,13 +230,13 @@ curl -sf "$SVC_PGW_URL/metrics" | promtool check metrics ||
 pass "promtool check metrics: no findings"
 
 # Rules: lint, unit tests, and the live Prometheus loaded them healthy.
-promtool check rules "$ROOT/observability/prometheus/sbx-alerts.yml" >/dev/null ||
+OBS=$ROOT/observability/prometheus
+promtool check rules "$OBS/sbx-alerts.yml" >/dev/null ||
 	fail "promtool check rules"
-(cd "$ROOT/observability/prometheus" &&
-	promtool test rules sbx-alerts-test.yml >/dev/null) ||
+(cd "$OBS" && promtool test rules sbx-alerts-test.yml >/dev/null) ||
 	fail "promtool test rules"
-promtool check config "$ROOT/observability/prometheus/prometheus.yml" \
-	>/dev/null || fail "promtool check config"
+promtool check config "$OBS/prometheus.yml" >/dev/null ||
+	fail "promtool check config"
 rules=$(curl -sf "$SVC_PROM_URL/api/v1/rules" |
 	jq '[.data.groups[].rules[] | select(.health == "ok")] | length')
 [ "$rules" = 9 ] || fail "prometheus has $rules healthy rules, want 9"
@@ -252,7 +262,7 @@ while IFS= read -r expr; do
 	q=${q//\$__range/1h}
 	q=${q//\$job/.+}
 	q=${q//\$tenant/.*}
-	svc_prom_wait "$q" '[.[] | .value[1] | select(. != "NaN")] | length > 0' \
+	svc_prom_wait "$q" '[.[].value[1] | select(. != "NaN")] | length > 0' \
 		10 >/dev/null || fail "dashboard query has no data: $expr"
 	n=$((n + 1))
 done < <(jq -r '.panels[].targets[].expr' "$DASH")

@@ -1,5 +1,6 @@
-# tests/lib/services.sh: start and stop monitoring services on loopback for tests.
-# shellcheck shell=bash
+# tests/lib/services.sh: start and stop monitoring services for tests.
+# shellcheck shell=bash disable=SC2034
+# (SC2034: the SVC_* results are for the sourcing test.)
 #
 # Source it from a bash test, then call the functions in the test's own
 # shell (never inside $(...) or a pipeline: the daemons must be children of
@@ -36,8 +37,9 @@
 #                                     # the result (default 20 s); prints it
 #
 # Without -p a free port is picked (and another one if the daemon loses
-# the race for it). With -p PORT the port is fixed; if something there
-# already answers like the service, it is reused and never stopped.
+# the race for it). With -p PORT the port is fixed; if the same kind of
+# service already answers there, it is reused as it is (a reused
+# node_exporter reads the folder it was started with) and never stopped.
 # Logs, configs and data live in SVC_DIR; svc_stop_all removes SVC_DIR
 # if svc_init made it, unless SVC_KEEP=1. A test with its own EXIT trap
 # calls svc_stop_all from it.
@@ -54,6 +56,7 @@ SVC_POLL=0.05
 svc_log() { echo "services: $*" >&2; }
 
 svc_init() {
+	SVC_MADE_DIR=
 	if [ -z "${SVC_DIR:-}" ]; then
 		SVC_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sbx-svc.XXXXXX")
 		SVC_MADE_DIR=1
@@ -139,14 +142,33 @@ svc_fail() {
 	return 1
 }
 
-# svc_start NAME FIXED_PORT READY_URL_TEMPLATE WAITER LAUNCHER
-# READY_URL_TEMPLATE has @PORT@; LAUNCHER is called with the port.
+# Is what answers on a base URL this kind of service? (For reuse.)
+svc_is_pushgateway() {
+	curl -sf --max-time 2 "$1/metrics" | grep -q '^pushgateway_build_info'
+}
+svc_is_node_exporter() {
+	curl -sf --max-time 2 "$1/metrics" | grep -q '^node_exporter_build_info'
+}
+svc_is_prometheus() {
+	curl -sf --max-time 2 "$1/api/v1/status/buildinfo" |
+		jq -e '.data.version' >/dev/null
+}
+svc_is_journal_remote() { svc_http_answers "$1/"; }
+svc_is_journal_gatewayd() {
+	curl -sf --max-time 2 "$1/machine" | jq -e '.machine_id' >/dev/null
+}
+
+# svc_start NAME FIXED_PORT READY_URL_TEMPLATE WAITER LAUNCHER IDENT
+# READY_URL_TEMPLATE has @PORT@; LAUNCHER is called with the port;
+# IDENT with the base URL tells whether a busy fixed port is reusable.
 svc_start() {
-	local name=$1 fixed=$2 tmpl=$3 waiter=$4 launcher=$5 port url try
+	local name=$1 fixed=$2 tmpl=$3 waiter=$4 launcher=$5 ident=$6
+	local port url try
 	if [ -n "$fixed" ]; then
 		url=${tmpl//@PORT@/$fixed}
 		if svc_port_busy "$fixed"; then
-			if "$waiter" "$url" 2 ""; then
+			if "$waiter" "$url" 2 "" &&
+				"$ident" "http://127.0.0.1:$fixed"; then
 				svc_log "$name: reusing what answers on :$fixed"
 				SVC_PORT=$fixed
 				return 0
@@ -198,7 +220,8 @@ svc_launch_pushgateway() {
 svc_start_pushgateway() {
 	svc_opts "$@" || return 2
 	svc_start pushgateway "$OPT_P" "http://127.0.0.1:@PORT@/-/ready" \
-		svc_wait_http svc_launch_pushgateway || return 1
+		svc_wait_http svc_launch_pushgateway svc_is_pushgateway ||
+		return 1
 	SVC_PGW_PORT=$SVC_PORT
 	SVC_PGW_URL=http://127.0.0.1:$SVC_PORT
 }
@@ -216,7 +239,8 @@ svc_start_node_exporter() {
 	svc_opts "$@" || return 2
 	SVC_NE_TEXTFILE=$(cd "$dir" && pwd) || return 1
 	svc_start node-exporter "$OPT_P" "http://127.0.0.1:@PORT@/metrics" \
-		svc_wait_http svc_launch_node_exporter || return 1
+		svc_wait_http svc_launch_node_exporter svc_is_node_exporter ||
+		return 1
 	SVC_NE_PORT=$SVC_PORT
 	SVC_NE_URL=http://127.0.0.1:$SVC_PORT
 }
@@ -260,11 +284,13 @@ svc_start_prometheus() {
 	shift "$OPT_SHIFT"
 	SVC_PROM_RULES=()
 	for f in "$@"; do
-		SVC_PROM_RULES+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")
+		f=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
+		SVC_PROM_RULES+=("$f")
 	done
 	svc_prometheus_config >"$SVC_DIR/prometheus.yml"
 	svc_start prometheus "$OPT_P" "http://127.0.0.1:@PORT@/-/ready" \
-		svc_wait_http svc_launch_prometheus || return 1
+		svc_wait_http svc_launch_prometheus svc_is_prometheus ||
+		return 1
 	SVC_PROM_PORT=$SVC_PORT
 	SVC_PROM_URL=http://127.0.0.1:$SVC_PORT
 }
@@ -288,11 +314,13 @@ svc_start_journal() {
 	SVC_JOURNAL_DIR=$SVC_DIR/journal
 	mkdir -p "$SVC_JOURNAL_DIR"
 	svc_start journal-remote "$OPT_P" "http://127.0.0.1:@PORT@/" \
-		svc_wait_answer svc_launch_journal_remote || return 1
+		svc_wait_answer svc_launch_journal_remote \
+		svc_is_journal_remote || return 1
 	SVC_JR_PORT=$SVC_PORT
 	SVC_JR_URL=http://127.0.0.1:$SVC_PORT
 	svc_start journal-gatewayd "$q" "http://127.0.0.1:@PORT@/machine" \
-		svc_wait_http svc_launch_journal_gatewayd || return 1
+		svc_wait_http svc_launch_journal_gatewayd \
+		svc_is_journal_gatewayd || return 1
 	SVC_JG_PORT=$SVC_PORT
 	SVC_JG_URL=http://127.0.0.1:$SVC_PORT
 }

@@ -1,4 +1,4 @@
-/* tests/unit/check_metrics.c: exposition text, textfile state and push budget. */
+/* tests/unit/check_metrics.c: exposition, textfile state, push budget. */
 /* SPDX-License-Identifier: ISC */
 #include <dirent.h>
 #include <errno.h>
