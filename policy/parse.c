@@ -1043,7 +1043,9 @@ check_flag_conflict(struct pctx *c, const struct sbx_policy *p)
 			push(c, NULL, i);
 			rc = fail(c, true, "\"%s\" is also forbidden by "
 			    "jvm.forbidden_flags[%zu]", req->v[i], k);
-			c->depth = 0;
+			pop(c);
+			pop(c);
+			pop(c);
 			return rc;
 		}
 	}
