@@ -111,36 +111,31 @@ refuse_existing(const char *path, bool force, bool force_hint,
 }
 
 static int
-write_cert(const struct opts *o, EVP_PKEY *pkey, const char *id,
+write_cert(const struct opts *o, X509 *cert, const char *id,
     struct sbx_err *err)
 {
-	X509 *cert = NULL;
 	char until[SBX_TIME_LEN + 1];
 	int64_t na;
 	int rc;
 
-	if ((rc = sbx_cert_selfsign(&cert, pkey, o->subject, o->days,
-	    err)) != SBX_OK)
-		goto done;
-	if ((rc = sbx_cert_write(o->cert, cert, err)) != SBX_OK)
-		goto done;
-	if ((rc = sbx_asn1_time(&na, X509_get0_notAfter(cert), err)) !=
+	if ((rc = sbx_cert_write(o->cert, cert, err)) != SBX_OK ||
+	    (rc = sbx_asn1_time(&na, X509_get0_notAfter(cert), err)) !=
 	    SBX_OK)
-		goto done;
+		return rc;
 	sbx_keyring_time_format(until, na);
 	if (!o->quiet)
 		printf("key %s: certificate %s, valid until %s\n", id,
 		    o->cert, until);
-done:
-	X509_free(cert);
-	return rc;
+	return SBX_OK;
 }
 
+/* Everything that can be refused is checked before a file is written. */
 static int
 cmd_generate(const struct opts *o, struct sbx_err *err)
 {
 	struct sbx_secret *pass = NULL;
 	EVP_PKEY *pkey = NULL;
+	X509 *cert = NULL;
 	char id[SBX_KEYID_LEN + 1];
 	int rc;
 
@@ -150,7 +145,9 @@ cmd_generate(const struct opts *o, struct sbx_err *err)
 	if ((rc = sbx_cli_pass_load(&pass, &o->pass, err)) != SBX_OK)
 		goto done;
 	if ((rc = sbx_key_generate(&pkey, o->bits, err)) != SBX_OK ||
-	    (rc = sbx_keyid(id, pkey, err)) != SBX_OK)
+	    (rc = sbx_keyid(id, pkey, err)) != SBX_OK ||
+	    (rc = sbx_cert_selfsign(&cert, pkey, o->subject, o->days,
+	    err)) != SBX_OK)
 		goto done;
 	rc = sbx_key_write(o->key, pkey, pass, err);
 	sbx_secret_free(pass);
@@ -161,9 +158,12 @@ cmd_generate(const struct opts *o, struct sbx_err *err)
 		printf("key %s: RSA-%d, %s private key %s (mode 0600)\n", id,
 		    o->bits, o->pass.source == SBX_SECRET_NONE ?
 		    "unencrypted" : "encrypted", o->key);
-	rc = write_cert(o, pkey, id, err);
+	/* A key without its certificate is of no use: do not leave it. */
+	if ((rc = write_cert(o, cert, id, err)) != SBX_OK)
+		unlink(o->key);
 done:
 	sbx_secret_free(pass);
+	X509_free(cert);
 	EVP_PKEY_free(pkey);
 	return rc;
 }
@@ -174,6 +174,7 @@ cmd_selfsign(const struct opts *o, struct sbx_err *err)
 {
 	struct sbx_secret *pass = NULL;
 	struct sbx_key *key = NULL;
+	X509 *cert = NULL;
 	int rc;
 
 	if ((rc = sbx_cli_key_spec("--key", o->key, err)) != SBX_OK ||
@@ -186,9 +187,13 @@ cmd_selfsign(const struct opts *o, struct sbx_err *err)
 	pass = NULL;
 	if (rc != SBX_OK)
 		goto done;
-	rc = write_cert(o, sbx_key_pkey(key), sbx_key_id(key), err);
+	if ((rc = sbx_cert_selfsign(&cert, sbx_key_pkey(key), o->subject,
+	    o->days, err)) != SBX_OK)
+		goto done;
+	rc = write_cert(o, cert, sbx_key_id(key), err);
 done:
 	sbx_secret_free(pass);
+	X509_free(cert);
 	sbx_key_free(key);
 	return rc;
 }
