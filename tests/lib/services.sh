@@ -14,10 +14,10 @@
 #                                     # textfile collector only, reading DIR
 #                                     # -> SVC_NE_PORT SVC_NE_URL
 #   svc_start_prometheus [-p PORT] [RULES.yml...]
-#                                     # scrapes the two above every 1 s
-#                                     # (honor_labels on the gateway) and
-#                                     # loads the rules -> SVC_PROM_PORT
-#                                     # SVC_PROM_URL
+#                                     # scrapes the two above (start them
+#                                     # first) every 1 s, honor_labels on
+#                                     # the gateway, and loads the rules
+#                                     # -> SVC_PROM_PORT SVC_PROM_URL
 #   svc_start_journal [-p UPLOAD_PORT] [-q QUERY_PORT]
 #                                     # systemd-journal-remote + gatewayd
 #                                     # -> SVC_JR_URL (POST /upload)
@@ -39,7 +39,8 @@
 # Without -p a free port is picked (and another one if the daemon loses
 # the race for it). With -p PORT the port is fixed; if the same kind of
 # service already answers there, it is reused as it is (a reused
-# node_exporter reads the folder it was started with) and never stopped.
+# node_exporter reads the folder it was started with, a reused
+# Prometheus scrapes what it was told) and never stopped.
 # Logs, configs and data live in SVC_DIR; svc_stop_all removes SVC_DIR
 # if svc_init made it, unless SVC_KEEP=1. A test with its own EXIT trap
 # calls svc_stop_all from it.
