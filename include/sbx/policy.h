@@ -114,7 +114,7 @@ struct sbx_policy_http_sink {
 };
 
 enum sbx_syslog_transport {
-	SBX_SYSLOG_TCP = 0,		/* RFC 6587 octet counting */
+	SBX_SYSLOG_TCP = 0,		/* RFC 6587 */
 	SBX_SYSLOG_UDP			/* RFC 5426 */
 };
 
@@ -129,7 +129,7 @@ struct sbx_policy_syslog {
 
 /* "audit.sinks": where events go besides the local file. */
 struct sbx_policy_sinks {
-	struct sbx_policy_http_sink journal;	/* systemd-journal-remote */
+	struct sbx_policy_http_sink journal;	/* url: journal-remote */
 	struct sbx_policy_syslog syslog;
 	struct sbx_policy_http_sink loki;	/* .../loki/api/v1/push */
 	struct sbx_policy_http_sink otlp;	/* .../v1/logs */
@@ -153,7 +153,7 @@ struct sbx_policy_audit {
 	struct sbx_policy_sinks sinks;
 	struct sbx_policy_sampling sampling;
 	char		*spool_dir;	/* default "<file>.spool" */
-	int64_t		 spool_max_bytes;	/* a sink; 16 MiB */
+	int64_t		 spool_max_bytes;	/* per sink; 16 MiB */
 	int		 budget_ms;	/* default 50 */
 };
 
