@@ -407,16 +407,19 @@ dependencies_json(const struct sbx_build *b)
 
 	if (a == NULL || !b->has_source || s->commit[0] == '\0')
 		return a;
-	dep = json_pack("{s:{s:s}}", "digest", "gitCommit", s->commit);
+	if ((dep = json_object()) == NULL) {
+		json_decref(a);
+		return NULL;
+	}
 	bad |= json_array_append_new(a, dep);
 	if (s->repository != NULL) {
 		bad |= dup_to(&uri, "git+%s%s%s", s->repository,
 		    s->ref != NULL ? "@" : "", s->ref != NULL ? s->ref : "");
-		if (uri != NULL && dep != NULL)
-			bad |= json_object_set_new(dep, "uri",
-			    json_string(uri));
+		bad |= put_str(dep, "uri", uri);
 		free(uri);
 	}
+	bad |= json_object_set_new(dep, "digest", json_pack("{s:s}",
+	    "gitCommit", s->commit));
 	if (bad) {
 		json_decref(a);
 		return NULL;
