@@ -27,6 +27,9 @@ static const char *const violation_names[SBX_V_COUNT] = {
 	[SBX_V_INTERNAL_ERROR] = "internal_error",
 };
 
+static void vset(struct sbx_err *, int, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vset(struct sbx_err *err, int code, const char *fmt, va_list ap)
 {

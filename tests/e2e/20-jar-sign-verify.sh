@@ -87,14 +87,17 @@ expect 0 "sign with pkcs12:PATH and --key-alias" sbx-sign \
 	--key pkcs12:vendor.p12 --key-alias vendor --passphrase-file vendorpw \
 	-o p12.jar "$AGENT"
 expect 0 "pkcs12-signed JAR verifies" sbx-verify --keyring keyring.json p12.jar
-expect 1 "wrong keystore alias is refused" sbx-sign --key pkcs12:vendor.p12 \
-	--key-alias nosuch --passphrase-file vendorpw -o x.jar "$AGENT"
-[ "$st" -eq 2 ] && ok "wrong alias is a configuration error" || true
+expect 2 "wrong keystore alias is a configuration error" sbx-sign \
+	--key pkcs12:vendor.p12 --key-alias nosuch --passphrase-file vendorpw \
+	-o x.jar "$AGENT"
+contains "names the alias" "$errout" "no key with alias 'nosuch'"
 
 # --- a second signer keeps the first valid ------------------------------------
 expect 0 "add a second signer" sbx-sign --key pkcs12:vendor.p12 \
 	--key-alias vendor --passphrase-file vendorpw --alias VENDOR \
 	-o two.jar signed.jar
+keytool -importcert -noprompt -alias vendor -file vendor.crt \
+	-keystore trust.p12 -storepass changeit >/dev/null 2>&1
 expect 0 "jarsigner accepts both signers" jarsigner -verify -strict \
 	-keystore trust.p12 -storepass changeit two.jar
 sbx-keyring init only-a.json >/dev/null
@@ -132,8 +135,14 @@ expect 1 "signed by a key not in the keyring" sbx-verify --keyring keyring.json 
 contains "untrusted key" "$out" "untrusted_key"
 expect 1 "unsigned JAR" sbx-verify --keyring keyring.json "$AGENT"
 contains "unsigned" "$out" "rejected: unsigned"
-expect 0 "the JDK refuses the changed class too" sh -c \
-	"! java -javaagent:t-changed.jar -cp '$APP' org.sbx.testapp.Main"
+$SURGERY flip signed.jar t-agent.jar org/sbx/testagent/Agent.class
+expect 1 "changed premain class" sbx-verify --keyring keyring.json t-agent.jar
+contains "names the premain class" "$out" "org/sbx/testagent/Agent.class: SHA-256-Digest does not match"
+# The JVM aborts (134) with a SecurityException on a changed class.
+expect 134 "the JVM refuses the changed premain class too" \
+	java -Xshare:auto -XX:-CreateCoredumpOnCrash \
+	-javaagent:t-agent.jar -cp "$APP" org.sbx.testapp.Main
+contains "JVM's own reason" "$errout" "SecurityException"
 
 # --- what the JDK would quietly accept, sbx refuses --------------------------
 # A .SF without the main-attributes digest, re-signed so the block is valid.
