@@ -17,8 +17,12 @@ done
 # the folder must exist first. The PINs on these command lines belong
 # to this throwaway token only; sbx itself takes the PIN from a file.
 mkdir -p hsm/tokens
-printf 'directories.tokendir = %s/hsm/tokens\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n' \
-	"$WORK" >hsm/softhsm2.conf
+cat >hsm/softhsm2.conf <<EOF
+directories.tokendir = $WORK/hsm/tokens
+objectstore.backend = file
+log.level = ERROR
+slots.removable = false
+EOF
 export SOFTHSM2_CONF=$WORK/hsm/softhsm2.conf
 softhsm2-util --init-token --free --label sbx-e2e --pin 1234 \
 	--so-pin 5678 >/dev/null
@@ -44,8 +48,8 @@ expect 0 "certificate holds the token's public key" test \
 	-outform DER | sha256sum | cut -d' ' -f1)" = "$TOKEN_ID"
 expect 0 "openssl checks the token's signature" openssl verify \
 	-check_ss_sig -CAfile hsm.crt hsm.crt
-expect 0 "4096-bit key" sh -c \
-	"openssl x509 -in hsm.crt -noout -text | grep -q 'Public-Key: (4096 bit)'"
+expect 0 "4096-bit key" sh -c "openssl x509 -in hsm.crt -noout -text |
+	grep -q 'Public-Key: (4096 bit)'"
 run openssl x509 -in hsm.crt -noout -ext keyUsage,extendedKeyUsage
 contains "code signing usage" "$out" "Code Signing"
 
@@ -60,7 +64,7 @@ openssl x509 -inform DER -in bad.der -out bad.crt
 expect 2 "a flipped signature byte is caught" openssl verify \
 	-check_ss_sig -CAfile bad.crt bad.crt
 
-# --- the PIN: from a file, a descriptor or a variable, never argv ------------------
+# --- the PIN: from a file, a descriptor or a variable, never argv -----------
 expect 0 "PIN from a descriptor, module named in the URI" sh -c \
 	"printf 1234 | timeout 60 sbx-keyring selfsign -q --key \
 	'$URI?module-path=$MOD' --cert fd.crt --subject CN=fd \
@@ -92,7 +96,7 @@ expect 2 "unknown object" timeout 60 sbx-keyring selfsign \
 	--subject CN=x --passphrase-file pin </dev/null
 expect 0 "no certificate left by failures" test ! -e x.crt
 
-# --- the token's certificate in a keyring ------------------------------------------
+# --- the token's certificate in a keyring -----------------------------------
 expect 0 "init" sbx-keyring init -q keyring.json
 expect 0 "add the token's certificate" sbx-keyring add -q keyring.json \
 	--cert hsm.crt --name release-hsm --role jar

@@ -114,8 +114,12 @@ tmpdir(void)
 {
 	static char dir[64];
 
-	snprintf(dir, sizeof(dir), "/tmp/check_key.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	static int n;
+
+	/* pid and count: each forked test gets its own folder. */
+	snprintf(dir, sizeof(dir), "/tmp/check_key.%d.%d", (int)getpid(),
+	    n++);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	return dir;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,8 +25,12 @@ static char path[128];			/* the keyring under test */
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/check_keyring.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	static int n;
+
+	/* pid and count: each forked test gets its own folder. */
+	snprintf(dir, sizeof(dir), "/tmp/check_keyring.%d.%d", (int)getpid(),
+	    n++);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	snprintf(path, sizeof(path), "%s/keyring.json", dir);
 }
 
