@@ -453,9 +453,9 @@ utf8_flag(const char *name, size_t n)
 	return 0;
 }
 
-int
-sbx_zip_writer_add(struct sbx_zip_writer *w, const char *name,
-    const void *data, size_t len, uint16_t mtime, uint16_t mdate,
+static int
+add_entry(struct sbx_zip_writer *w, const char *name, const void *data,
+    size_t len, uint16_t mtime, uint16_t mdate, int store,
     struct sbx_err *err)
 {
 	struct hdr h = { 0 };
@@ -473,9 +473,10 @@ sbx_zip_writer_add(struct sbx_zip_writer *w, const char *name,
 		return rc;
 
 	/* Stored when deflate does not make the entry smaller. */
-	if (len > 0 && (rc = deflate_all(&z, w, data, len, err)) != SBX_OK)
+	if (len > 0 && !store &&
+	    (rc = deflate_all(&z, w, data, len, err)) != SBX_OK)
 		goto done;
-	if (len > 0 && z.len < len) {
+	if (!store && len > 0 && z.len < len) {
 		b.p = z.p;
 		b.n = z.len;
 		h.method = METHOD_DEFLATE;
@@ -494,6 +495,22 @@ done:
 	sbx_buf_free(&h.lextra);
 	sbx_buf_free(&h.cextra);
 	return rc;
+}
+
+int
+sbx_zip_writer_add(struct sbx_zip_writer *w, const char *name,
+    const void *data, size_t len, uint16_t mtime, uint16_t mdate,
+    struct sbx_err *err)
+{
+	return add_entry(w, name, data, len, mtime, mdate, 0, err);
+}
+
+int
+sbx_zip_writer_add_stored(struct sbx_zip_writer *w, const char *name,
+    const void *data, size_t len, uint16_t mtime, uint16_t mdate,
+    struct sbx_err *err)
+{
+	return add_entry(w, name, data, len, mtime, mdate, 1, err);
 }
 
 /* The extra field src without its ZIP64 records, appended to dst. */

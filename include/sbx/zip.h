@@ -94,7 +94,8 @@ int	sbx_zip_stream(struct sbx_zip *z, const struct sbx_zip_entry *e,
 /*
  * Inflate a whole entry into a new buffer (caller frees *out), refusing
  * entries whose usize exceeds max with SBX_EREJECT. For small entries:
- * manifests, signature files.
+ * manifests, signature files. The buffer has a NUL after its *len_out
+ * bytes (not counted), so text can be parsed in place.
  */
 int	sbx_zip_read(unsigned char **out, size_t *len_out, struct sbx_zip *z,
 	    const struct sbx_zip_entry *e, size_t max, struct sbx_err *err);
@@ -122,6 +123,12 @@ void	sbx_zip_free(struct sbx_zip *z);
  */
 struct sbx_zip_writer;
 
+/*
+ * Bytes go out with write(), sequentially, so fd must be at the start
+ * of an empty file (or be a pipe): the first entry is at offset 0.
+ * name is for messages. Once a call fails with SBX_EIO or SBX_ENOMEM
+ * while writing, every later call fails too.
+ */
 int	sbx_zip_writer_new(struct sbx_zip_writer **out, int fd,
 	    const char *name, struct sbx_err *err);
 
@@ -129,12 +136,25 @@ int	sbx_zip_writer_new(struct sbx_zip_writer **out, int fd,
  * Add a new entry. mtime/mdate are MS-DOS time and date (see
  * sbx_zip_dos_time()); a name ending in '/' is a directory and data
  * must be empty. Deterministic: the same input gives the same bytes.
+ * A name already written is SBX_EREJECT (SBX_V_MALFORMED_ARCHIVE);
+ * an empty name or a directory with data is SBX_EINTERNAL. Bit 11
+ * (UTF-8) is set when the name has a byte of 0x80 or more.
  */
 int	sbx_zip_writer_add(struct sbx_zip_writer *w, const char *name,
 	    const void *data, size_t len, uint16_t mtime, uint16_t mdate,
 	    struct sbx_err *err);
 
-/* Copy entry e of z: same name, method, times, attributes, bytes. */
+/* The same, always STORED. */
+int	sbx_zip_writer_add_stored(struct sbx_zip_writer *w, const char *name,
+	    const void *data, size_t len, uint16_t mtime, uint16_t mdate,
+	    struct sbx_err *err);
+
+/*
+ * Copy entry e of z: same name, method, times, attributes, central
+ * extra field, comment and compressed bytes. The data-descriptor flag
+ * is dropped (sizes and CRC go in the local header), the local extra
+ * field is the original's, and ZIP64 fields are rewritten as needed.
+ */
 int	sbx_zip_writer_copy(struct sbx_zip_writer *w, struct sbx_zip *z,
 	    const struct sbx_zip_entry *e, struct sbx_err *err);
 
@@ -144,7 +164,10 @@ int	sbx_zip_writer_finish(struct sbx_zip_writer *w, const void *comment,
 
 void	sbx_zip_writer_free(struct sbx_zip_writer *w);
 
-/* MS-DOS time and date of a UTC time_t (1980-01-01 at the earliest). */
+/*
+ * MS-DOS time and date of a UTC time_t, clamped to the range the format
+ * holds: 1980-01-01 00:00:00 to 2107-12-31 23:59:58 (2-second steps).
+ */
 void	sbx_zip_dos_time(int64_t t, uint16_t *mtime, uint16_t *mdate);
 
 #endif
