@@ -132,10 +132,11 @@ each_line(char **files, int n, line_fn fn, void *arg, struct sbx_err *err)
 			if (line[len - 1] == '\n' && len <= SBX_AUDIT_LINE_MAX)
 				ev = json_loadb(line, (size_t)len - 1, 0, NULL);
 			if (!json_is_object(ev))
-				fprintf(stderr, "%s: %s:%lu: not an audit event, "
-				    "skipped\n", progname, files[i], no);
+				fprintf(stderr, "%s: %s:%lu: not an audit "
+				    "event, skipped\n", progname, files[i], no);
 			else if (fn(ev, line, (size_t)len - 1, arg) != 0)
-				rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
+				rc = sbx_err_set(err, SBX_ENOMEM, "out of "
+				    "memory");
 			json_decref(ev);
 		}
 		if (ferror(f))

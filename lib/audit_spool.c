@@ -185,10 +185,13 @@ spool_close(struct spool *s)
 	s->fd = -1;
 }
 
+/* The first trouble of a call is kept: a lost event comes first. */
 static void
 note(struct sbx_audit_result *res, enum sbx_audit_sink sink,
     const struct sbx_err *e)
 {
+	if (res->sink_msg[0] != '\0')
+		return;
 	snprintf(res->sink_msg, sizeof(res->sink_msg), "%s: %.200s",
 	    sbx_audit_sink_name(sink), e->msg);
 }
@@ -238,6 +241,7 @@ sbx_audit__spool(struct sbx_audit_result *res,
 			continue;
 		if (append_one(conf, sink, lines, len, &e) != SBX_OK) {
 			res->counts[sink][SBX_AUDIT_FAILED] += own->n;
+			own->failed |= 1u << sink;
 			note(res, sink, &e);
 		}
 	}

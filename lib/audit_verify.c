@@ -109,8 +109,8 @@ sbx_audit_verify_new(struct sbx_audit_verify **out, const char *anchor,
 
 	*out = NULL;
 	if (anchor != NULL && !sbx_audit__is_hash(anchor))
-		return sbx_err_set(err, SBX_ECONFIG, "anchor: not %d lower-case "
-		    "hex digits", SBX_AUDIT_HASH_LEN);
+		return sbx_err_set(err, SBX_ECONFIG, "anchor: not %d "
+		    "lower-case hex digits", SBX_AUDIT_HASH_LEN);
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return sbx_err_set(err, SBX_ENOMEM, "out of memory");
 	unhex(v->anchor, anchor ? anchor : SBX_AUDIT_GENESIS);
@@ -481,9 +481,9 @@ broken_link(struct sbx_audit_verify *v, struct walk *w, size_t i)
 			finding(v, SBX_AUDIT_INSERTED, r, "copy of line %lu "
 			    "(seq %" PRIu64 ")", v->recs[dup].line, r->seq);
 		} else {
-			finding(v, SBX_AUDIT_INSERTED, r, "seq %" PRIu64 " does "
-			    "not belong to the chain, which goes on at line "
-			    "%lu", r->seq, v->recs[succ].line);
+			finding(v, SBX_AUDIT_INSERTED, r, "seq %" PRIu64
+			    " does not belong to the chain, which goes on at "
+			    "line %lu", r->seq, v->recs[succ].line);
 		}
 		return;
 	}
@@ -552,7 +552,8 @@ sbx_audit_verify_finish(struct sbx_audit_verify *v, bool allow_partial,
 	}
 	/* A finding about the line before is made later: sort by place.
 	 * qsort is not stable, but each finding names its own line. */
-	qsort(v->found, v->nfound, sizeof(*v->found), found_cmp);
+	if (v->nfound > 1)
+		qsort(v->found, v->nfound, sizeof(*v->found), found_cmp);
 	if (w.any) {
 		v->last_seq = w.last_seq;
 		sbx_hex(v->last_hash, w.last, 32);

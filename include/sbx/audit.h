@@ -41,7 +41,7 @@ enum sbx_audit_decision {
 	SBX_AUDIT_NO_DECISION = 0,	/* member left out */
 	SBX_AUDIT_ACCEPTED,
 	SBX_AUDIT_REFUSED,
-	SBX_AUDIT_AUDITED		/* refused, but the policy's mode is audit */
+	SBX_AUDIT_AUDITED		/* refused, but the mode is audit */
 };
 
 /*
@@ -122,7 +122,7 @@ enum sbx_audit_outcome {
 	SBX_AUDIT_SAMPLED_OUT,		/* left out by sampling (file only) */
 	SBX_AUDIT_FAILED,		/* lost for this sink (spool full) */
 	SBX_AUDIT_SPOOLED,		/* waiting in the spool */
-	SBX_AUDIT_REPLAYED,		/* an earlier event sent from the spool */
+	SBX_AUDIT_REPLAYED,		/* an earlier event sent now */
 	SBX_AUDIT_OUTCOME_COUNT
 };
 
