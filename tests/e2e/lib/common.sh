@@ -54,6 +54,18 @@ expect() {
 	ok "$what"
 }
 
+# refused DESCRIPTION CMD...: the command must fail (any non-zero status).
+refused() {
+	what=$1
+	shift
+	run "$@"
+	if [ "$st" -eq 0 ]; then
+		fail "$what: exit 0, wanted a failure"
+		return 0
+	fi
+	ok "$what"
+}
+
 # contains DESCRIPTION TEXT NEEDLE
 contains() {
 	case "$2" in
