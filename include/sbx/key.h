@@ -25,8 +25,17 @@ struct sbx_key;				/* opaque */
  *                   (libengine-pkcs11-openssl); pass is the PIN unless
  *                   the URI has pin-value; the certificate must then be
  *                   given with sbx_key_set_cert_file()
- * Returns SBX_OK, SBX_EIO (file unreadable) or SBX_ECONFIG (wrong
- * passphrase, not a private key, alias not found, token error).
+ * (a PEM file whose name starts with "pkcs1" is given as ./NAME). Only
+ * RSA keys are taken. Nothing ever prompts: a missing passphrase or PIN
+ * is an error. In a pkcs11: URI, the RFC 7512 query attribute
+ * module-path names the PKCS#11 module (else the engine's default,
+ * p11-kit-proxy on Debian); messages show the URI without pin-value.
+ * Once a key of a token was loaded, libp11 keeps the token logged in
+ * for the rest of the process, so later loads from it do not check the
+ * PIN again. An alias matches keytool's case-insensitively; with no
+ * alias a keystore must hold exactly one key. Returns SBX_OK, SBX_EIO
+ * (file unreadable) or SBX_ECONFIG (wrong passphrase, not a private
+ * key, not RSA, alias not found, token error).
  */
 int	sbx_key_load(struct sbx_key **out, const char *spec, const char *alias,
 	    const struct sbx_secret *pass, struct sbx_err *err);
@@ -57,8 +66,9 @@ int	sbx_key_sign(struct sbx_buf *sig, struct sbx_key *key,
 	    struct sbx_err *err);
 
 /*
- * Check an RSA SHA-256 signature with a public key. SBX_OK when valid,
- * SBX_EREJECT (SBX_V_BAD_SIGNATURE) when not.
+ * Check an RSA SHA-256 signature with a public key (PSS: any salt
+ * length). SBX_OK when valid, SBX_EREJECT (SBX_V_BAD_SIGNATURE) when
+ * not, SBX_EREJECT (SBX_V_WEAK_ALGORITHM) when pub is not an RSA key.
  */
 int	sbx_sig_verify(EVP_PKEY *pub, enum sbx_padding pad, const void *data,
 	    size_t n, const unsigned char *sig, size_t sig_len,
@@ -71,7 +81,8 @@ int	sbx_key_generate(EVP_PKEY **out, int bits, struct sbx_err *err);
 
 /*
  * Write pkey to path as PKCS#8 PEM, encrypted with AES-256-CBC under
- * pass (NULL: unencrypted), mode 0600, atomically.
+ * pass (NULL: unencrypted), mode 0600 before the first byte is written,
+ * atomically.
  */
 int	sbx_key_write(const char *path, EVP_PKEY *pkey,
 	    const struct sbx_secret *pass, struct sbx_err *err);

@@ -40,6 +40,9 @@
 #endif
 #define KEYS SBX_TEST_DATA "/keys"
 #define SIGNER_PASS "correct horse battery staple"
+#define SOFTHSM "/usr/lib/softhsm/libsofthsm2.so"
+#define P11_URI "pkcs11:token=sbx-unit;object=unitkey;type=private" \
+	"?module-path=" SOFTHSM
 #define STORE_PASS "keytool-store-pass"
 
 static const char data[] = "what the signer vouches for";
@@ -327,6 +330,72 @@ START_TEST(pkcs11_messages_never_show_the_pin)
 	ck_assert_ptr_nonnull(strstr(err.msg,
 	    "pkcs11:token=sbx-no-such-token;object=k: "));
 	ck_assert_ptr_null(strstr(err.msg, "s3cret"));
+}
+END_TEST
+
+/* A throwaway SoftHSM token in dir with one RSA-2048 key, "unitkey". */
+static void
+make_token(const char *dir)
+{
+	char conf[PATH_MAX], cmd[2 * PATH_MAX];
+	FILE *f;
+
+	snprintf(conf, sizeof(conf), "%s/tokens", dir);
+	ck_assert_int_eq(mkdir(conf, 0700), 0);
+	snprintf(conf, sizeof(conf), "%s/softhsm2.conf", dir);
+	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
+	fprintf(f, "directories.tokendir = %s/tokens\n"
+	    "objectstore.backend = file\nlog.level = ERROR\n", dir);
+	fclose(f);
+	ck_assert_int_eq(setenv("SOFTHSM2_CONF", conf, 1), 0);
+	snprintf(cmd, sizeof(cmd), "softhsm2-util --init-token --free "
+	    "--label sbx-unit --pin 1234 --so-pin 5678 >/dev/null && "
+	    "pkcs11-tool --module %s --token-label sbx-unit --login "
+	    "--pin 1234 --keypairgen --key-type rsa:2048 --id 01 "
+	    "--label unitkey >/dev/null 2>&1", SOFTHSM);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(pkcs11_key_signs_with_both_paddings)
+{
+	static const enum sbx_padding pads[] = { SBX_PAD_PKCS1, SBX_PAD_PSS };
+	struct sbx_err err = { 0 };
+	struct sbx_buf sig = { 0 };
+	struct sbx_key *key;
+	EVP_PKEY *pub;
+	char dir[64];
+	size_t i;
+
+	LSAN_OFF();
+	snprintf(dir, sizeof(dir), "%s", tmpdir());
+	make_token(dir);
+
+	/* First: the token stays logged in for this process once opened. */
+	ck_assert_int_eq(load_fail(&err, P11_URI, NULL, "4321"), SBX_ECONFIG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "pkcs11:token=sbx-unit;"
+	    "object=unitkey;type=private: cannot load the private key"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "PIN incorrect"));
+	ck_assert_ptr_null(strstr(err.msg, "4321"));
+
+	key = load_ok(P11_URI, NULL, "1234");
+	ck_assert_int_eq(sbx_key_bits(key), 2048);
+	pub = public_of(sbx_key_pkey(key));
+	for (i = 0; i < 2; i++) {
+		sig.len = 0;
+		ck_assert_msg(sbx_key_sign(&sig, key, pads[i], data,
+		    sizeof(data), &err) == SBX_OK, "%s", err.msg);
+		ck_assert_int_eq(sbx_sig_verify(pub, pads[i], data,
+		    sizeof(data), sig.p, sig.len, &err), SBX_OK);
+		sig.p[7] ^= 0x80;
+		ck_assert_int_eq(sbx_sig_verify(pub, pads[i], data,
+		    sizeof(data), sig.p, sig.len, &err), SBX_EREJECT);
+	}
+	ck_assert_int_eq(sbx_key_set_cert_file(key, KEYS "/plain.crt", &err),
+	    SBX_ECONFIG);
+	sbx_buf_free(&sig);
+	EVP_PKEY_free(pub);
+	sbx_key_free(key);
+	rmtree(dir);
 }
 END_TEST
 
@@ -798,6 +867,7 @@ key_suite(void)
 	tcase_add_test(tc, store_with_two_keys_needs_an_alias);
 	tcase_add_test(tc, pem_file_is_not_a_keystore);
 	tcase_add_test(tc, pkcs11_messages_never_show_the_pin);
+	tcase_add_test(tc, pkcs11_key_signs_with_both_paddings);
 	tcase_add_test(tc, certificate_must_match_key);
 	tcase_add_test(tc, certificate_file_chain_follows_the_leaf);
 	tcase_add_test(tc, signatures_round_trip_and_refuse_changes);
