@@ -1182,9 +1182,9 @@ inflate_chunks(struct sbx_zip *z, const struct sbx_zip_entry *e,
 			    z->name);
 		else if (zr == Z_BUF_ERROR && s.avail_in == 0 && left == 0)
 			rc = ebad(err, z, e, "truncated deflate stream");
-		else if (zr != Z_OK && zr != Z_BUF_ERROR && zr != Z_STREAM_END)
+		else if (zr != Z_OK && zr != Z_STREAM_END)
 			rc = ebad(err, z, e, "corrupt deflate stream (%s)",
-			    s.msg != NULL ? s.msg : "inflate failed");
+			    s.msg != NULL ? s.msg : "no progress");
 		else
 			rc = emit(&total, &crc, buf + CHUNK,
 			    CHUNK - s.avail_out, e, sink, ctx, z, err);
