@@ -1070,7 +1070,7 @@ ca_store(const struct sbx_keyring *kr)
 static int
 judge_chain(const struct sbx_keyring_key **anchor_out,
     const struct sbx_keyring *kr, STACK_OF(X509) *chain,
-    struct sbx_err *err)
+    const char *leaf_id, struct sbx_err *err)
 {
 	const struct sbx_keyring_key *k;
 	char id[SBX_KEYID_LEN + 1];
@@ -1089,9 +1089,12 @@ judge_chain(const struct sbx_keyring_key **anchor_out,
 		if (k->status == SBX_KEY_REVOKED)
 			break;
 	}
-	if (*anchor_out == NULL || !((*anchor_out)->roles & SBX_ROLE_CA))
-		return sbx_err_reject(err, SBX_V_UNTRUSTED_KEY, "the chain "
-		    "does not end at a keyring authority");
+	k = *anchor_out;
+	if (k == NULL || (k->status != SBX_KEY_REVOKED &&
+	    !(k->roles & SBX_ROLE_CA)))
+		return sbx_err_reject(err, SBX_V_UNTRUSTED_KEY, "signer key "
+		    "%s: its chain does not end at a keyring authority",
+		    leaf_id);
 	return SBX_OK;
 }
 
@@ -1148,7 +1151,8 @@ trust_via_ca(const struct sbx_keyring_key **out, const struct sbx_keyring *kr,
 		    "its certificate %s", id, fault);
 		goto done;
 	}
-	rc = judge_chain(&anchor, kr, X509_STORE_CTX_get0_chain(ctx), err);
+	rc = judge_chain(&anchor, kr, X509_STORE_CTX_get0_chain(ctx), id,
+	    err);
 	if (rc != SBX_OK)
 		goto done;
 	snprintf(via, sizeof(via), "signer key %.16s via authority ", id);

@@ -87,6 +87,27 @@ openssl x509 -req -in leaf.csr -CA ca.crt -CAkey ca.key \
     -CAcreateserial -days 36500 -sha256 -extfile leaf.cnf \
     -out leaf-server.crt 2>/dev/null
 
+# An intermediate authority under the CA, and a leaf it issued.
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out inter.key 2>/dev/null
+keyid <inter.key >inter.keyid
+openssl req -new -key inter.key -subj "/CN=sbx test intermediate" \
+    -out inter.csr
+printf '%s\n' "basicConstraints=critical,CA:TRUE" \
+    "keyUsage=critical,keyCertSign,cRLSign" >inter.cnf
+openssl x509 -req -in inter.csr -CA ca.crt -CAkey ca.key \
+    -CAcreateserial -days 36500 -sha256 -extfile inter.cnf \
+    -out inter.crt 2>/dev/null
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out leaf2.key 2>/dev/null
+keyid <leaf2.key >leaf2.keyid
+openssl req -new -key leaf2.key -subj "/CN=sbx leaf 2" -out leaf2.csr
+printf '%s\n' "keyUsage=critical,digitalSignature" \
+    "extendedKeyUsage=codeSigning" >leaf.cnf
+openssl x509 -req -in leaf2.csr -CA inter.crt -CAkey inter.key \
+    -CAcreateserial -days 36500 -sha256 -extfile leaf.cnf \
+    -out leaf2.crt 2>/dev/null
+
 # The same leaf key, certified by a CA that no keyring knows.
 openssl req -new -x509 -key plain.key -subj "/CN=sbx other CA" \
     -days 36500 -addext "basicConstraints=critical,CA:TRUE" \

@@ -350,13 +350,10 @@ static const struct bad_case {
 	/* ids: the form, then the fact */
 	{ KEY, "id", "\"ABCDEF\"", "keys[0].id: must be 64 lower-case hex "
 	    "digits" },
-	{ KEY, "id", "\"99ACF10FBEE537E06F3D8A41ECA07998A9257C63F09C80EF45"
-	    "A885771D089069\"", "keys[0].id: must be 64 lower-case hex "
-	    "digits" },
-	{ KEY, "id", "\"f0d647c3e460fa7b7846922be308ed1d531802d2c8bd210589"
-	    "e897ecaf97ea99\"", "keys[0].id: does not match the key, whose "
-	    "id is 99acf10fbee537e06f3d8a41eca07998a9257c63f09c80ef45a885"
-	    "771d089069" },
+	{ KEY, "id", "\"@SIGNER@\"", "keys[0].id: must be 64 lower-case "
+	    "hex digits" },
+	{ KEY, "id", "\"@plain@\"", "keys[0].id: does not match the key, "
+	    "whose id is @signer@" },
 	{ KEY, "name", "\"release 2026\"", "keys[0].name: 'release 2026' is "
 	    "not a good name" },
 	{ KEY, "name", "\"-rf\"", "keys[0].name: '-rf' is not a good name" },
@@ -397,35 +394,62 @@ static const struct bad_case {
 	    "keys[0]: needs either certificate or public_key" },
 	{ TOP, "signatures", "[{\"keyid\": \"x\", \"sig\": \"AAAA\"}]",
 	    "signatures[0].keyid: must be 64 lower-case hex digits" },
-	{ TOP, "signatures", "[{\"keyid\": \"f0d647c3e460fa7b7846922be308ed1d"
-	    "531802d2c8bd210589e897ecaf97ea99\", \"sig\": \"A!==\"}]",
-	    "signatures[0].sig: is not base64" },
-	{ TOP, "signatures", "[{\"keyid\": \"f0d647c3e460fa7b7846922be308ed1d"
-	    "531802d2c8bd210589e897ecaf97ea99\", \"sig\": \"AAAA\", "
+	{ TOP, "signatures", "[{\"keyid\": \"@plain@\", \"sig\": "
+	    "\"A!==\"}]", "signatures[0].sig: is not base64" },
+	{ TOP, "signatures", "[{\"keyid\": \"@plain@\", \"sig\": \"AAAA\", "
 	    "\"method\": \"x\"}]", "signatures[0]: unknown field 'method'" },
 	{ TOP, "signatures", "{}", "signatures: must be a list" },
 };
+
+/* The table names fixture key ids as @signer@, @SIGNER@, @plain@. */
+static void
+subst(char *out, size_t n, const char *in)
+{
+	const char *ids[] = { "@signer@", "@SIGNER@", "@plain@" };
+	const char *p;
+	size_t i, at = 0, j;
+
+	for (p = in; *p != '\0' && at + 1 < n; ) {
+		for (i = 0; i < 3; i++)
+			if (strncmp(p, ids[i], strlen(ids[i])) == 0)
+				break;
+		if (i == 3) {
+			out[at++] = *p++;
+			continue;
+		}
+		snprintf(out + at, n - at, "%s",
+		    keyid_of(i == 2 ? "plain" : "signer"));
+		for (j = at; i == 1 && out[j] != '\0'; j++)
+			if (out[j] >= 'a' && out[j] <= 'f')
+				out[j] -= 'a' - 'A';
+		at += strlen(out + at);
+		p += strlen(ids[i]);
+	}
+	out[at < n ? at : n - 1] = '\0';
+}
 
 START_TEST(bad_keyrings_are_refused_with_the_field)
 {
 	const struct bad_case *c = &bad_cases[_i];
 	struct sbx_err err = { 0 };
 	json_t *doc = saved_json(), *obj, *v;
-	char want[512];
+	char want[768], text[512];
 
 	obj = c->where == TOP ? doc :
 	    json_array_get(json_object_get(doc, "keys"), 0);
 	if (c->json == NULL) {
 		json_object_del(obj, c->field);
 	} else {
-		ck_assert_ptr_nonnull(v = json_loads(c->json,
-		    JSON_DECODE_ANY, NULL));
+		subst(text, sizeof(text), c->json);
+		ck_assert_ptr_nonnull(v = json_loads(text, JSON_DECODE_ANY,
+		    NULL));
 		json_object_set_new(obj, c->field, v);
 	}
 	write_json(doc);
 
 	ck_assert_int_eq(load_fail(&err), SBX_ECONFIG);
-	snprintf(want, sizeof(want), "%s: %s", path, c->msg);
+	subst(text, sizeof(text), c->msg);
+	snprintf(want, sizeof(want), "%s: %s", path, text);
 	ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0,
 	    "row %d: got '%s'", _i, err.msg);
 }
@@ -968,6 +992,85 @@ START_TEST(leaf_chain_is_judged_at_the_signing_time)
 }
 END_TEST
 
+static int
+trust_via(const struct sbx_keyring_key **k, struct sbx_keyring *kr,
+    const char *leaf, const char *sent, struct sbx_err *err)
+{
+	STACK_OF(X509) *extra = sk_X509_new_null();
+	X509 *x = cert(leaf);
+	int rc;
+
+	if (sent != NULL)
+		ck_assert_int_gt(sk_X509_push(extra, cert(sent)), 0);
+	rc = sbx_keyring_trust(k, kr, X509_get0_pubkey(x), x, extra,
+	    SBX_ROLE_JAR, time(NULL), err);
+	sk_X509_pop_free(extra, X509_free);
+	X509_free(x);
+	return rc;
+}
+
+START_TEST(intermediate_in_keyring_is_an_anchor)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = NULL;
+
+	/* Not self-signed, yet the keyring's word is enough. */
+	ck_assert_int_eq(sbx_keyring_new(&kr, NULL), SBX_OK);
+	add(kr, "inter", "inter", SBX_ROLE_CA | SBX_ROLE_JAR);
+	ck_assert_msg(trust_via(&k, kr, "leaf2", NULL, &err) == SBX_OK, "%s",
+	    err.msg);
+	ck_assert_str_eq(k->name, "inter");
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(intermediate_sent_along_reaches_the_root)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = ca_keyring();
+	char want[256];
+
+	ck_assert_msg(trust_via(&k, kr, "leaf2", "inter", &err) == SBX_OK,
+	    "%s", err.msg);
+	ck_assert_str_eq(k->name, "test-ca");
+
+	snprintf(want, sizeof(want), "signer key %s is not in the keyring and "
+	    "does not chain to a keyring authority (unable to get local "
+	    "issuer certificate)", keyid_of("leaf2"));
+	assert_refused(trust_via(&k, kr, "leaf2", NULL, &err), &err,
+	    SBX_V_UNTRUSTED_KEY, want);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(revoked_intermediate_revokes_below_it)
+{
+	const struct sbx_keyring_key *k = NULL;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr = ca_keyring();
+	char want[256];
+
+	add(kr, "inter", "inter", SBX_ROLE_CA | SBX_ROLE_JAR);
+	ck_assert_int_eq(sbx_keyring_revoke(kr, "inter", 1767225600,
+	    "issued a rogue leaf", &err), SBX_OK);
+	snprintf(want, sizeof(want), "signer key %.16s via authority key "
+	    "inter (%s) was revoked at 2026-01-01T00:00:00Z: issued a rogue "
+	    "leaf", keyid_of("leaf2"), keyid_of("inter"));
+	assert_refused(trust_via(&k, kr, "leaf2", "inter", &err), &err,
+	    SBX_V_REVOKED_KEY, want);
+	assert_refused(trust_via(&k, kr, "leaf2", NULL, &err), &err,
+	    SBX_V_REVOKED_KEY, want);
+	ck_assert_ptr_null(k);
+
+	/* Its siblings under the root are not touched. */
+	ck_assert_int_eq(trust(&k, kr, "leaf", SBX_ROLE_JAR, time(NULL), &err),
+	    SBX_OK);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
 START_TEST(authority_key_does_not_sign_itself)
 {
 	const struct sbx_keyring_key *k = NULL;
@@ -1023,6 +1126,9 @@ keyring_suite(void)
 	tcase_add_test(tc, revoked_ca_revokes_its_leaves);
 	tcase_add_test(tc, leaf_can_be_revoked_alone);
 	tcase_add_test(tc, leaf_chain_is_judged_at_the_signing_time);
+	tcase_add_test(tc, intermediate_in_keyring_is_an_anchor);
+	tcase_add_test(tc, intermediate_sent_along_reaches_the_root);
+	tcase_add_test(tc, revoked_intermediate_revokes_below_it);
 	tcase_add_test(tc, authority_key_does_not_sign_itself);
 	suite_add_tcase(s, tc);
 	return s;
