@@ -1,6 +1,7 @@
 # sbx: one Makefile. Targets: all check demo bench install fuzz san lint.
 # Sources are found by convention, so a new module needs no edit here:
-#   lib/*.c keyring/*.c policy/*.c runtime-check/*.c  -> build/libsbx.a
+#   lib/*.c keyring/*.c policy/*.c runtime-check/*.c sign/*.c verify/*.c
+#   audit/*.c                     -> build/libsbx.a
 #     (except tool mains, sbx-*.c, and runtime-check/agent-*.c)
 #   */sbx-*.c                     -> bin/sbx-*   (one tool each)
 #   tests/unit/check_*.c          -> build/tests/check_*   (check suites)
@@ -26,7 +27,8 @@ VERSION	 = 0.1.0
 TOOL_SRC = $(wildcard */sbx-*.c)
 TOOLS	 = $(patsubst %.c,$(BIN)/%,$(notdir $(TOOL_SRC)))
 LIB_SRC	 = $(filter-out $(TOOL_SRC) runtime-check/agent-%.c, \
-	   $(wildcard lib/*.c keyring/*.c policy/*.c runtime-check/*.c))
+	   $(wildcard lib/*.c keyring/*.c policy/*.c runtime-check/*.c \
+	   sign/*.c verify/*.c audit/*.c))
 LIB_OBJ	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 UNIT_SRC = $(wildcard tests/unit/check_*.c)
 UNITS	 = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
