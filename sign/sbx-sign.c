@@ -1,8 +1,10 @@
-/* sign/sbx-sign.c: sign Java agent JARs in the standard signed-JAR format. */
+/* sign/sbx-sign.c: sign Java agent JARs and write the provenance of any artifact. */
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include <sbx/err.h>
 #include <sbx/jar.h>
 #include <sbx/key.h>
+#include <sbx/provenance.h>
 #include <sbx/secret.h>
 
 static const char *progname = "sbx-sign";
@@ -22,9 +25,18 @@ struct opts {
 	const char	*key_alias;
 	const char	*alias;
 	const char	*out;
-	const char	*jar;
+	const char	*jar;		/* the file to sign, JAR or not */
 	struct sbx_cli_pass pass;
 	bool		 quiet;
+	/* Provenance. */
+	const char	*provenance;	/* default OUT.intoto.jsonl */
+	const char	*bundle;	/* with --bundle; "" for the default */
+	const char	*source;
+	const char	*builder_id;
+	bool		 no_provenance;
+	bool		 detached;
+	bool		 allow_dirty;
+	bool		 sign_jar;	/* a JAR, and not --detached */
 };
 
 static void
@@ -33,14 +45,55 @@ usage(void)
 	fprintf(stderr, "usage: %s --key KEY [--cert CERT] [--key-alias A]\n"
 	    "\t[--passphrase-file F | --passphrase-env VAR | "
 	    "--passphrase-fd N |\n\t --no-passphrase] [--alias NAME] "
-	    "[-o OUT] [-q] JAR\n", progname);
+	    "[-o OUT] [-q]\n"
+	    "\t[--no-provenance | [--provenance FILE] [--bundle[=FILE]]\n"
+	    "\t [--detached] [--source DIR] [--allow-dirty] "
+	    "[--builder-id URI]]\n\tFILE\n", progname);
 	exit(2);
+}
+
+static void
+usage_error(const char *msg)
+{
+	fprintf(stderr, "%s: %s\n", progname, msg);
+	usage();
+}
+
+/* A URI has a scheme: letters, digits, + - . and a colon. */
+static bool
+is_uri(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+
+	return n > 0 && s[n] == ':' && s[n + 1] != '\0' &&
+	    strcspn(s, " \t\n") == strlen(s);
+}
+
+/* Combinations that cannot mean anything are refused before any work. */
+static void
+check_combinations(struct opts *o)
+{
+	o->sign_jar = sbx_is_jar_name(o->jar) && !o->detached;
+	if (o->no_provenance && (o->provenance != NULL || o->bundle != NULL ||
+	    o->detached || o->source != NULL || o->allow_dirty ||
+	    o->builder_id != NULL))
+		usage_error("--no-provenance excludes the provenance options");
+	if (!o->sign_jar && o->out != NULL)
+		usage_error("-o: only a JAR signed in the JAR format is "
+		    "rewritten; this file stays as it is");
+	if (!o->sign_jar && o->no_provenance)
+		usage_error("--no-provenance: a file that is not a JAR (or is "
+		    "--detached) is signed only by its provenance");
+	if (o->builder_id != NULL && !is_uri(o->builder_id))
+		usage_error("--builder-id: not a URI");
 }
 
 static void
 parse(struct opts *o, int argc, char **argv)
 {
-	enum { O_KEY = 256, O_CERT, O_KEY_ALIAS, O_ALIAS };
+	enum { O_KEY = 256, O_CERT, O_KEY_ALIAS, O_ALIAS, O_PROV, O_NO_PROV,
+	    O_BUNDLE, O_DETACHED, O_SOURCE, O_ALLOW_DIRTY, O_BUILDER };
 	static const struct option longopts[] = {
 		{ "key", required_argument, NULL, O_KEY },
 		{ "cert", required_argument, NULL, O_CERT },
@@ -48,6 +101,13 @@ parse(struct opts *o, int argc, char **argv)
 		{ "alias", required_argument, NULL, O_ALIAS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "provenance", required_argument, NULL, O_PROV },
+		{ "no-provenance", no_argument, NULL, O_NO_PROV },
+		{ "bundle", optional_argument, NULL, O_BUNDLE },
+		{ "detached", no_argument, NULL, O_DETACHED },
+		{ "source", required_argument, NULL, O_SOURCE },
+		{ "allow-dirty", no_argument, NULL, O_ALLOW_DIRTY },
+		{ "builder-id", required_argument, NULL, O_BUILDER },
 		SBX_CLI_PASS_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -74,6 +134,27 @@ parse(struct opts *o, int argc, char **argv)
 		case 'q':
 			o->quiet = true;
 			break;
+		case O_PROV:
+			o->provenance = optarg;
+			break;
+		case O_NO_PROV:
+			o->no_provenance = true;
+			break;
+		case O_BUNDLE:
+			o->bundle = optarg != NULL ? optarg : "";
+			break;
+		case O_DETACHED:
+			o->detached = true;
+			break;
+		case O_SOURCE:
+			o->source = optarg;
+			break;
+		case O_ALLOW_DIRTY:
+			o->allow_dirty = true;
+			break;
+		case O_BUILDER:
+			o->builder_id = optarg;
+			break;
 		default:
 			if (sbx_cli_pass_option(&o->pass, ch, optarg, &err)
 			    == SBX_OK)
@@ -86,6 +167,7 @@ parse(struct opts *o, int argc, char **argv)
 	if (optind != argc - 1 || o->key == NULL)
 		usage();
 	o->jar = argv[optind];
+	check_combinations(o);
 }
 
 /* SOURCE_DATE_EPOCH (reproducible builds) or the current time. */
@@ -125,23 +207,104 @@ load_key(struct sbx_key **key, const struct opts *o, struct sbx_err *err)
 	return rc;
 }
 
+/*
+ * Who built what from which source, gathered before anything is
+ * written: a dirty tree or a bad GitHub environment stops here.
+ */
 static int
-run(const struct opts *o, struct sbx_err *err)
+make_build(struct sbx_build *b, const struct opts *o, int64_t started,
+    struct sbx_err *err)
 {
-	struct sbx_jar_sign_opts so = { .alias = o->alias };
-	const char *out = o->out != NULL ? o->out : o->jar;
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	b->started_on = started;
+	b->detached = o->detached;
+	b->allow_dirty = o->allow_dirty;
+	if ((rc = sbx_build_from_github(b, err)) != SBX_OK)
+		return rc;
+	if (o->builder_id != NULL) {
+		free(b->builder_id);
+		if ((b->builder_id = strdup(o->builder_id)) == NULL)
+			return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+	}
+	return sbx_build_source(b, o->source, err);
+}
+
+static int
+sign_jar(const struct opts *o, struct sbx_key *key, const char *out,
+    struct sbx_err *err)
+{
+	struct sbx_jar_sign_opts so = { .key = key, .alias = o->alias };
 	int rc;
 
 	if ((rc = sign_time(&so.when, err)) != SBX_OK)
 		return rc;
-	if ((rc = load_key(&so.key, o, err)) != SBX_OK)
-		return rc;
 	rc = sbx_jar_sign(o->jar, out, &so, err);
 	if (rc == SBX_OK && !o->quiet)
 		printf("%s: signed by %s (key %.16s)\n", out,
-		    sbx_key_cert(so.key) != NULL ? "certificate holder" :
-		    "key", sbx_key_id(so.key));
-	sbx_key_free(so.key);
+		    sbx_key_cert(key) != NULL ? "certificate holder" : "key",
+		    sbx_key_id(key));
+	return rc;
+}
+
+static int
+write_provenance(const struct opts *o, struct sbx_key *key,
+    struct sbx_build *b, const char *artifact, struct sbx_err *err)
+{
+	struct sbx_prov_sign_opts po = { .key = key, .build = b };
+	char prov[PATH_MAX], bundle[PATH_MAX];
+	int rc;
+
+	po.out = o->provenance;
+	if (po.out == NULL) {
+		if (!sbx_provenance_path(prov, sizeof(prov), artifact))
+			return sbx_err_set(err, SBX_EIO, "%s: path too long",
+			    artifact);
+		po.out = prov;
+	}
+	if (o->bundle != NULL) {
+		po.bundle = o->bundle;
+		if (*po.bundle == '\0' && snprintf(bundle, sizeof(bundle),
+		    "%s%s", artifact, SBX_BUNDLE_SUFFIX) >= (int)sizeof(bundle))
+			return sbx_err_set(err, SBX_EIO, "%s: path too long",
+			    artifact);
+		if (*po.bundle == '\0')
+			po.bundle = bundle;
+	}
+
+	b->finished_on = (int64_t)time(NULL);
+	if ((rc = sbx_provenance_sign(artifact, &po, err)) != SBX_OK)
+		return rc;
+	if (!o->quiet)
+		printf("%s: provenance for %s (builder %s%s)%s%s\n", po.out,
+		    artifact, b->builder_id, b->detached ? ", detached" : "",
+		    po.bundle != NULL ? ", bundle " : "",
+		    po.bundle != NULL ? po.bundle : "");
+	return SBX_OK;
+}
+
+static int
+run(const struct opts *o, struct sbx_err *err)
+{
+	struct sbx_build build = { 0 };
+	struct sbx_key *key = NULL;
+	const char *out = o->out != NULL ? o->out : o->jar;
+	int64_t started = (int64_t)time(NULL);
+	int rc;
+
+	if ((rc = load_key(&key, o, err)) != SBX_OK)
+		goto done;
+	if (!o->no_provenance &&
+	    (rc = make_build(&build, o, started, err)) != SBX_OK)
+		goto done;
+	if (o->sign_jar && (rc = sign_jar(o, key, out, err)) != SBX_OK)
+		goto done;
+	if (!o->no_provenance)
+		rc = write_provenance(o, key, &build, out, err);
+done:
+	sbx_build_free(&build);
+	sbx_key_free(key);
 	return rc;
 }
 

@@ -1,4 +1,4 @@
-/* verify/sbx-verify.c: verify signed JARs against a keyring and a policy. */
+/* verify/sbx-verify.c: verify signed JARs and provenance against a keyring and a policy. */
 /* SPDX-License-Identifier: ISC */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include <sbx/jar.h>
 #include <sbx/keyring.h>
 #include <sbx/policy.h>
-#include <sbx/zip.h>
+#include <sbx/provenance.h>
 
 static const char *progname = "sbx-verify";
 
@@ -20,6 +20,8 @@ struct opts {
 	const char	*keyring;
 	const char	*policy;
 	const char	*check_policy;
+	const char	*provenance;	/* for the one FILE */
+	const char	*source_repo;
 	bool		 json;
 	bool		 quiet;
 	char		**files;
@@ -31,7 +33,7 @@ struct result {
 	const char	*path;
 	int		 rc;
 	const char	*verdict;	/* accepted, rejected, audited */
-	struct sbx_jar_verdict v;
+	struct sbx_artifact_verdict v;
 	struct sbx_err	 err;
 };
 
@@ -39,7 +41,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s (--keyring KEYRING | --policy POLICY) "
-	    "[--json] [-q] FILE...\n"
+	    "[--json] [-q]\n"
+	    "\t[--provenance FILE] [--source-repo DIR] FILE...\n"
 	    "       %s --check-policy POLICY\n", progname, progname);
 	exit(2);
 }
@@ -47,12 +50,15 @@ usage(void)
 static void
 parse(struct opts *o, int argc, char **argv)
 {
-	enum { O_KEYRING = 256, O_POLICY, O_CHECK_POLICY, O_JSON };
+	enum { O_KEYRING = 256, O_POLICY, O_CHECK_POLICY, O_JSON, O_PROV,
+	    O_SOURCE_REPO };
 	static const struct option longopts[] = {
 		{ "keyring", required_argument, NULL, O_KEYRING },
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "check-policy", required_argument, NULL, O_CHECK_POLICY },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "provenance", required_argument, NULL, O_PROV },
+		{ "source-repo", required_argument, NULL, O_SOURCE_REPO },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -72,6 +78,12 @@ parse(struct opts *o, int argc, char **argv)
 		case O_JSON:
 			o->json = true;
 			break;
+		case O_PROV:
+			o->provenance = optarg;
+			break;
+		case O_SOURCE_REPO:
+			o->source_repo = optarg;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -82,12 +94,18 @@ parse(struct opts *o, int argc, char **argv)
 	o->files = argv + optind;
 	o->nfiles = argc - optind;
 	if (o->check_policy != NULL) {
-		if (o->nfiles != 0 || o->keyring != NULL || o->policy != NULL)
+		if (o->nfiles != 0 || o->keyring != NULL || o->policy != NULL ||
+		    o->provenance != NULL || o->source_repo != NULL)
 			usage();
 		return;
 	}
 	if (o->nfiles == 0 || (o->keyring == NULL) == (o->policy == NULL))
 		usage();
+	if (o->provenance != NULL && o->nfiles != 1) {
+		fprintf(stderr, "%s: --provenance names the provenance of one "
+		    "FILE\n", progname);
+		usage();
+	}
 }
 
 static int
@@ -106,25 +124,16 @@ load_trust(struct sbx_policy **policy, struct sbx_keyring **kr,
 }
 
 static void
-verify_one(struct result *r, const struct sbx_policy *policy,
-    const struct sbx_keyring *kr)
+verify_one(struct result *r, const struct opts *o,
+    const struct sbx_policy *policy, const struct sbx_keyring *kr)
 {
-	struct sbx_jar_verify_opts vo = {
-		.policy = policy, .keyring = kr, .now = (int64_t)time(NULL)
+	struct sbx_artifact_opts ao = {
+		.policy = policy, .keyring = kr, .now = (int64_t)time(NULL),
+		.provenance = o->provenance, .source_repo = o->source_repo
 	};
-	struct sbx_zip *z = NULL;
 
-	memset(&r->v, 0, sizeof(r->v));
 	r->verdict = "rejected";
-	r->rc = sbx_zip_open(&z, r->path, &r->err);
-	if (r->rc == SBX_OK)
-		r->rc = sbx_jar_verify(&r->v, z, &vo, &r->err);
-	else {
-		r->v.violation = r->err.violation;
-		snprintf(r->v.reason, sizeof(r->v.reason), "%s", r->err.msg);
-	}
-	sbx_zip_free(z);
-
+	r->rc = sbx_artifact_verify(&r->v, r->path, &ao, &r->err);
 	if (r->rc == SBX_OK)
 		r->verdict = "accepted";
 	else if (r->rc != SBX_EIO && policy->mode == SBX_MODE_AUDIT)
@@ -143,36 +152,106 @@ bare_reason(const struct result *r)
 	return r->v.reason;
 }
 
+static const char *
+signed_by_name(enum sbx_signed_by by)
+{
+	switch (by) {
+	case SBX_SIGNED_JAR:
+		return "jar";
+	case SBX_SIGNED_PROVENANCE:
+		return "provenance";
+	case SBX_SIGNED_BOTH:
+		return "jar+provenance";
+	default:
+		return NULL;
+	}
+}
+
+/* "provenance by NAME (key ID), builder B, commit C[, ...]" */
+static void
+print_provenance(const struct sbx_prov_result *p)
+{
+	printf("provenance by %s (key %.16s), builder %s", p->key_name,
+	    p->key_id, p->builder_id);
+	if (p->commit[0] != '\0')
+		printf(", commit %.12s", p->commit);
+	if (p->detached)
+		printf(", detached");
+	if (p->dirty)
+		printf(", dirty tree");
+	if (p->source_checked)
+		printf(", source checked");
+}
+
 static void
 print_text(const struct result *r)
 {
-	if (r->rc == SBX_OK)
-		printf("%s: accepted: signed by %s (key %.16s), %zu entries\n",
-		    r->path, r->v.signer.name, r->v.signer.key_id,
-		    r->v.entries);
-	else
+	const struct sbx_jar_verdict *j = &r->v.jar;
+
+	if (r->rc != SBX_OK) {
 		printf("%s: %s: %s: %s\n", r->path, r->verdict,
 		    sbx_violation_name(r->v.violation), bare_reason(r));
+		return;
+	}
+	printf("%s: accepted: ", r->path);
+	if (r->v.by == SBX_SIGNED_JAR || r->v.by == SBX_SIGNED_BOTH)
+		printf("signed by %s (key %.16s), %zu entries",
+		    j->signer.name, j->signer.key_id, j->entries);
+	if (r->v.by == SBX_SIGNED_BOTH)
+		printf("; ");
+	if (r->v.by == SBX_SIGNED_PROVENANCE || r->v.by == SBX_SIGNED_BOTH)
+		print_provenance(&r->v.prov);
+	putchar('\n');
+}
+
+static json_t *
+provenance_json(const struct sbx_prov_result *p)
+{
+	char when[32] = "";
+
+	if (!p->present)
+		return json_null();
+	if (p->finished_on != 0)
+		sbx_time_format(when, sizeof(when), p->finished_on);
+	return json_pack("{s:s, s:b, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, "
+	    "s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:b}",
+	    "path", p->path, "verified", p->verified,
+	    "key_id", p->key_id[0] ? p->key_id : NULL,
+	    "key_name", p->key_name[0] ? p->key_name : NULL,
+	    "scheme", p->scheme,
+	    "subject", p->subject[0] ? p->subject : NULL,
+	    "sha256", p->sha256[0] ? p->sha256 : NULL,
+	    "builder_id", p->builder_id[0] ? p->builder_id : NULL,
+	    "repository", p->repository[0] ? p->repository : NULL,
+	    "ref", p->ref[0] ? p->ref : NULL,
+	    "commit", p->commit[0] ? p->commit : NULL,
+	    "invocation_id", p->invocation_id[0] ? p->invocation_id : NULL,
+	    "finished_on", when[0] ? when : NULL,
+	    "detached", p->detached, "dirty", p->dirty,
+	    "source_checked", p->source_checked);
 }
 
 static json_t *
 result_json(const struct result *r)
 {
-	const struct sbx_jar_signer *s = &r->v.signer;
-	json_t *signer = json_null();
+	const struct sbx_jar_signer *s = &r->v.jar.signer;
+	json_t *signer = json_null(), *prov;
 
-	if (s->key_id[0] != '\0')
+	if (r->v.jar_checked && s->key_id[0] != '\0')
 		signer = json_pack("{s:s, s:s, s:s?, s:s, s:i, s:b}",
 		    "alias", s->alias, "key_id", s->key_id, "name",
 		    s->name[0] ? s->name : NULL, "subject", s->subject,
 		    "bits", s->bits, "trusted", s->trusted);
-	return json_pack("{s:s, s:s, s:s?, s:s, s:o, s:I, s:s?}",
+	prov = provenance_json(&r->v.prov);
+	return json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:o, s:I, s:s?, s:o}",
 	    "path", r->path, "verdict", r->verdict, "violation",
 	    r->rc == SBX_OK ? NULL : sbx_violation_name(r->v.violation),
 	    "reason", r->rc == SBX_OK ? "signed" : bare_reason(r),
+	    "signed_by", signed_by_name(r->v.by),
 	    "signer", signer ? signer : json_null(),
-	    "entries", (json_int_t)r->v.entries,
-	    "version", r->v.version[0] ? r->v.version : NULL);
+	    "entries", (json_int_t)r->v.jar.entries,
+	    "version", r->v.jar.version[0] ? r->v.jar.version : NULL,
+	    "provenance", prov ? prov : json_null());
 }
 
 /* Worst first: a configuration error, unreadable input, a rejection. */
@@ -210,7 +289,7 @@ verify_files(const struct opts *o, struct sbx_err *err)
 	for (i = 0; i < o->nfiles; i++) {
 		memset(&r, 0, sizeof(r));
 		r.path = o->files[i];
-		verify_one(&r, policy, kr);
+		verify_one(&r, o, policy, kr);
 		if (r.rc == SBX_EIO)
 			fprintf(stderr, "%s: %s\n", progname, r.err.msg);
 		if (o->json)
