@@ -1,5 +1,7 @@
 /* lib/audit_conf.c: audit configuration and events read from JSON. */
 /* SPDX-License-Identifier: ISC */
+#include <ctype.h>
+#include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -25,6 +27,8 @@ sbx_audit_conf_init(struct sbx_audit_conf *conf)
 	conf->spool_max = 16u << 20;
 	conf->budget_ms = 50;
 	conf->lock_timeout_ms = 5000;
+	conf->syslog_port = 514;
+	conf->syslog_tcp = true;
 	conf->syslog_facility = 10;		/* authpriv: security events */
 }
 
@@ -57,34 +61,8 @@ keep_path(json_t *keep, const char *key, const char *s, const char *base_dir)
 static bool
 http_url(const char *s)
 {
-	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
-}
-
-static int
-conf_sampling(struct sbx_audit_conf *conf, json_t *v, const char *name,
-    struct sbx_err *err)
-{
-	const char *key;
-	json_t *x;
-
-	if (!json_is_object(v))
-		return sbx_err_set(err, SBX_ECONFIG, "%s: audit.sampling: "
-		    "not an object", name);
-	json_object_foreach(v, key, x) {
-		if (strcmp(key, "first") == 0 && json_is_integer(x) &&
-		    json_integer_value(x) >= 0 &&
-		    json_integer_value(x) <= 1000000) {
-			conf->sample_first = (unsigned)json_integer_value(x);
-		} else if (strcmp(key, "rate") == 0 && json_is_number(x) &&
-		    json_number_value(x) >= 0 && json_number_value(x) <= 1) {
-			conf->sample_rate = json_number_value(x);
-		} else {
-			return sbx_err_set(err, SBX_ECONFIG, "%s: "
-			    "audit.sampling.%s: unknown key or bad value",
-			    name, key);
-		}
-	}
-	return SBX_OK;
+	return s != NULL && (strncmp(s, "http://", 7) == 0 ||
+	    strncmp(s, "https://", 8) == 0) && strlen(s) > 8;
 }
 
 static bool
@@ -94,14 +72,139 @@ int_in(json_t *x, json_int_t lo, json_int_t hi)
 	    json_integer_value(x) <= hi;
 }
 
-/* One member of the audit object; false when it is unknown or bad. */
+/* Where a bad member is named: "audit.sinks.syslog.port". */
+struct where {
+	const char	*name;		/* the file */
+	const char	*path;		/* "audit.sampling" */
+	struct sbx_err	*err;
+};
+
+static int
+bad(const struct where *w, const char *key)
+{
+	return sbx_err_set(w->err, SBX_ECONFIG, "%s: %s.%s: unknown key or "
+	    "bad value", w->name, w->path, key);
+}
+
+static int
+conf_sampling(struct sbx_audit_conf *conf, json_t *v, struct where *w)
+{
+	const char *key;
+	json_t *x;
+
+	if (!json_is_object(v))
+		return sbx_err_set(w->err, SBX_ECONFIG, "%s: %s: not an "
+		    "object", w->name, w->path);
+	json_object_foreach(v, key, x) {
+		if (strcmp(key, "per_minute_after") == 0 &&
+		    int_in(x, 0, 1000000))
+			conf->sample_first = (unsigned)json_integer_value(x);
+		else if (strcmp(key, "rate") == 0 && json_is_number(x) &&
+		    json_number_value(x) >= 0 && json_number_value(x) <= 1)
+			conf->sample_rate = json_number_value(x);
+		else
+			return bad(w, key);
+	}
+	return SBX_OK;
+}
+
+static bool
+host_ok(const char *s)
+{
+	const char *p;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) > 253)
+		return false;
+	for (p = s; *p != '\0'; p++)
+		if (!isgraph((unsigned char)*p) || *p == '/')
+			return false;
+	return true;
+}
+
+static int
+conf_syslog(struct sbx_audit_conf *conf, json_t *v, struct where *w)
+{
+	const char *key, *s;
+	json_t *x;
+
+	conf->syslog_host = "127.0.0.1";
+	json_object_foreach(v, key, x) {
+		s = json_string_value(x);
+		if (strcmp(key, "host") == 0 && host_ok(s))
+			conf->syslog_host = s;
+		else if (strcmp(key, "port") == 0 && int_in(x, 1, 65535))
+			conf->syslog_port = (int)json_integer_value(x);
+		else if (strcmp(key, "transport") == 0 && s != NULL &&
+		    (strcmp(s, "tcp") == 0 || strcmp(s, "udp") == 0))
+			conf->syslog_tcp = strcmp(s, "tcp") == 0;
+		else if (strcmp(key, "facility") == 0 && int_in(x, 0, 23))
+			conf->syslog_facility = (int)json_integer_value(x);
+		else
+			return bad(w, key);
+	}
+	return SBX_OK;
+}
+
+/* An HTTP sink: {"url": ...}; for the journal, {} is journald. */
+static int
+conf_url(const char **out, json_t *v, bool optional, struct where *w)
+{
+	const char *key;
+	json_t *x;
+
+	*out = NULL;
+	json_object_foreach(v, key, x) {
+		if (strcmp(key, "url") != 0 || !http_url(json_string_value(x)))
+			return bad(w, key);
+		*out = json_string_value(x);
+	}
+	if (*out == NULL && !optional)
+		return bad(w, "url");
+	return SBX_OK;
+}
+
+static int
+conf_sinks(struct sbx_audit_conf *conf, json_t *v, struct where *w)
+{
+	struct where in = *w;
+	char path[64];
+	const char *key;
+	json_t *x;
+	int rc;
+
+	if (!json_is_object(v))
+		return sbx_err_set(w->err, SBX_ECONFIG, "%s: %s: not an "
+		    "object", w->name, w->path);
+	json_object_foreach(v, key, x) {
+		if (!json_is_object(x))
+			return bad(w, key);
+		snprintf(path, sizeof(path), "%s.%s", w->path, key);
+		in.path = path;
+		if (strcmp(key, "journal") == 0) {
+			rc = conf_url(&conf->journal_remote, x, true, &in);
+			conf->journal_socket = conf->journal_remote ? NULL :
+			    JOURNAL_SOCKET;
+		} else if (strcmp(key, "syslog") == 0) {
+			rc = conf_syslog(conf, x, &in);
+		} else if (strcmp(key, "loki") == 0) {
+			rc = conf_url(&conf->loki, x, false, &in);
+		} else if (strcmp(key, "otlp") == 0) {
+			rc = conf_url(&conf->otlp, x, false, &in);
+		} else {
+			return bad(w, key);
+		}
+		if (rc != SBX_OK)
+			return rc;
+	}
+	return SBX_OK;
+}
+
+/* One scalar member of the audit object; false when unknown or bad. */
 static bool
 conf_member(struct sbx_audit_conf *conf, json_t *keep, const char *key,
     json_t *x, const char *base_dir)
 {
 	const char *s = json_string_value(x);
-	bool tcp;
-	char h[256], p[16];
 
 	if (strcmp(key, "file") == 0 && s != NULL && s[0] != '\0')
 		return (conf->file = keep_path(keep, key, s, base_dir));
@@ -113,29 +216,8 @@ conf_member(struct sbx_audit_conf *conf, json_t *keep, const char *key,
 		return conf->log_passing = json_is_true(x), true;
 	if (strcmp(key, "spool_max_bytes") == 0 && int_in(x, 4096, 1LL << 40))
 		return conf->spool_max = (size_t)json_integer_value(x), true;
-	if (strcmp(key, "budget_ms") == 0 && int_in(x, 1, 60000))
+	if (strcmp(key, "budget_ms") == 0 && int_in(x, 1, 10000))
 		return conf->budget_ms = (unsigned)json_integer_value(x), true;
-	if (strcmp(key, "lock_timeout_ms") == 0 && int_in(x, 1, 600000))
-		return conf->lock_timeout_ms = (unsigned)json_integer_value(x),
-		    true;
-	if (strcmp(key, "journald") == 0 && json_is_boolean(x))
-		return conf->journal_socket = json_is_true(x) ?
-		    JOURNAL_SOCKET : NULL, true;
-	if (strcmp(key, "journald") == 0 && s != NULL && s[0] == '/')
-		return (conf->journal_socket = s);
-	if (strcmp(key, "journal_remote") == 0 && s != NULL && http_url(s))
-		return (conf->journal_remote = s);
-	if (strcmp(key, "syslog") == 0 && s != NULL &&
-	    sbx_audit__syslog_target(&tcp, h, sizeof(h), p, sizeof(p), s) ==
-	    SBX_OK)
-		return (conf->syslog = s);
-	if (strcmp(key, "syslog_facility") == 0 && int_in(x, 0, 23))
-		return conf->syslog_facility = (int)json_integer_value(x),
-		    true;
-	if (strcmp(key, "loki") == 0 && s != NULL && http_url(s))
-		return (conf->loki = s);
-	if (strcmp(key, "otlp") == 0 && s != NULL && http_url(s))
-		return (conf->otlp = s);
 	return false;
 }
 
@@ -143,6 +225,7 @@ int
 sbx_audit_conf_from_json(struct sbx_audit_conf *conf, json_t *obj,
     const char *base_dir, const char *name, struct sbx_err *err)
 {
+	struct where w = { name, "audit", err };
 	json_t *keep = NULL, *x;
 	const char *key;
 	int rc = SBX_EINTERNAL;
@@ -160,14 +243,17 @@ sbx_audit_conf_from_json(struct sbx_audit_conf *conf, json_t *obj,
 		goto done;
 	}
 	json_object_foreach(obj, key, x) {
-		if (strcmp(key, "sampling") == 0) {
-			if ((rc = conf_sampling(conf, x, name, err)) != SBX_OK)
-				goto done;
-		} else if (!conf_member(conf, keep, key, x, base_dir)) {
-			rc = sbx_err_set(err, SBX_ECONFIG, "%s: audit.%s: "
-			    "unknown key or bad value", name, key);
+		w.path = strcmp(key, "sampling") == 0 ? "audit.sampling" :
+		    strcmp(key, "sinks") == 0 ? "audit.sinks" : "audit";
+		if (strcmp(key, "sampling") == 0)
+			rc = conf_sampling(conf, x, &w);
+		else if (strcmp(key, "sinks") == 0)
+			rc = conf_sinks(conf, x, &w);
+		else
+			rc = conf_member(conf, keep, key, x, base_dir) ?
+			    SBX_OK : bad(&w, key);
+		if (rc != SBX_OK)
 			goto done;
-		}
 	}
 	if (conf->file == NULL) {
 		rc = sbx_err_set(err, SBX_ECONFIG, "%s: audit.file: missing",
@@ -190,20 +276,31 @@ sbx_audit_conf_load(struct sbx_audit_conf *conf, const char *path,
 {
 	char copy[PATH_MAX];
 	json_error_t jerr;
-	json_t *root;
+	json_t *root, *obj;
 	FILE *f;
 	int rc;
 
 	sbx_audit_conf_init(conf);
 	if ((f = fopen(path, "re")) == NULL)
-		return sbx_err_set(err, SBX_EIO, "%s: cannot open", path);
+		return sbx_err_set(err, SBX_EIO, "%s: cannot open: %s", path,
+		    strerror(errno));
 	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
 	fclose(f);
 	if (root == NULL)
 		return sbx_err_set(err, SBX_ECONFIG, "%s:%d:%d: %s", path,
 		    jerr.line, jerr.column, jerr.text);
+	/* A whole policy: take its audit member. */
+	obj = root;
+	if (json_object_get(root, "keyring") != NULL) {
+		obj = json_object_get(root, "audit");
+		if (obj == NULL) {
+			json_decref(root);
+			return sbx_err_set(err, SBX_ECONFIG, "%s: audit: "
+			    "missing", path);
+		}
+	}
 	snprintf(copy, sizeof(copy), "%s", path);
-	rc = sbx_audit_conf_from_json(conf, root, dirname(copy), path, err);
+	rc = sbx_audit_conf_from_json(conf, obj, dirname(copy), path, err);
 	json_decref(root);
 	return rc;
 }

@@ -99,11 +99,9 @@ void	sbx_audit__drain(struct sbx_audit_result *res,
 /* Transports (lib/audit_net.c); timeouts in milliseconds. */
 int	sbx_audit__send_unix(const char *path, const void *data, size_t len,
 	    struct sbx_err *err);
-int	sbx_audit__send_syslog(const char *target, const void *msg,
-	    size_t len, unsigned timeout_ms, struct sbx_err *err);
-int	sbx_audit__syslog_target(bool *tcp_out, char *host_out,
-	    size_t host_size, char *port_out, size_t port_size,
-	    const char *target);
+int	sbx_audit__send_syslog(const char *host, int port, bool tcp,
+	    const void *msg, size_t len, unsigned timeout_ms,
+	    struct sbx_err *err);
 
 struct audit_http;			/* one keep-alive connection */
 int	sbx_audit__http_new(struct audit_http **out, const char *url,

@@ -54,45 +54,56 @@ sbx_audit__send_unix(const char *path, const void *data, size_t len,
 	return SBX_OK;
 }
 
-int
-sbx_audit__syslog_target(bool *tcp_out, char *host_out, size_t host_size,
-    char *port_out, size_t port_size, const char *target)
+/*
+ * Resolve host within the deadline. getaddrinfo() could block for as
+ * long as the resolver likes, so a name goes through getaddrinfo_a():
+ * a request still running at the deadline cannot be freed (the
+ * resolver's thread writes to it), so it is left to that thread.
+ */
+static int
+resolve(struct addrinfo **out, const char *host, const char *port,
+    bool tcp, int64_t deadline)
 {
-	const char *h, *end, *colon;
-	struct addrinfo hints = { 0 }, *ai = NULL;
-	size_t n;
+	struct addrinfo hints = { 0 };
+	struct gaicb *req, *list[1];
+	struct timespec ts;
+	int64_t left;
+	int rc;
 
-	if (strncmp(target, "udp://", 6) == 0)
-		*tcp_out = false;
-	else if (strncmp(target, "tcp://", 6) == 0)
-		*tcp_out = true;
-	else
-		return SBX_ECONFIG;
-	h = target + 6;
-	if (*h == '[') {
-		if ((end = strchr(h, ']')) == NULL || end[1] != ':')
-			return SBX_ECONFIG;
-		h++;
-		colon = end + 1;
-	} else {
-		if ((colon = strrchr(h, ':')) == NULL)
-			return SBX_ECONFIG;
-		end = colon;
-	}
-	n = (size_t)(end - h);
-	if (n == 0 || n >= host_size || strlen(colon + 1) == 0 ||
-	    strlen(colon + 1) >= port_size ||
-	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
-		return SBX_ECONFIG;
-	memcpy(host_out, h, n);
-	host_out[n] = '\0';
-	snprintf(port_out, port_size, "%s", colon + 1);
-	/* An address, not a name: resolving could outlast the budget. */
+	*out = NULL;
+	hints.ai_socktype = tcp ? SOCK_STREAM : SOCK_DGRAM;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if (getaddrinfo(host_out, port_out, &hints, &ai) != 0)
-		return SBX_ECONFIG;
-	freeaddrinfo(ai);
-	return SBX_OK;
+	if (getaddrinfo(host, port, &hints, out) == 0)
+		return 0;
+	/* One block: the hints, the names and the request, freed as one. */
+	req = calloc(1, sizeof(*req) + sizeof(hints) + strlen(host) +
+	    strlen(port) + 2);
+	if (req == NULL)
+		return EAI_MEMORY;
+	hints.ai_flags = AI_NUMERICSERV;
+	memcpy(req + 1, &hints, sizeof(hints));
+	req->ar_request = (struct addrinfo *)(req + 1);
+	req->ar_name = (char *)(req->ar_request + 1);
+	memcpy((char *)req->ar_name, host, strlen(host) + 1);
+	req->ar_service = req->ar_name + strlen(host) + 1;
+	memcpy((char *)req->ar_service, port, strlen(port) + 1);
+	list[0] = req;
+	if ((rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0) {
+		free(req);
+		return rc;
+	}
+	do {
+		left = deadline - sbx_audit__now_ms();
+		ts.tv_sec = left > 0 ? left / 1000 : 0;
+		ts.tv_nsec = left > 0 ? left % 1000 * 1000000 : 0;
+		rc = gai_suspend((const struct gaicb *const *)list, 1, &ts);
+	} while (rc == EAI_INTR);
+	if ((rc = gai_error(req)) == EAI_INPROGRESS &&
+	    gai_cancel(req) != EAI_CANCELED)
+		return EAI_AGAIN;	/* still the resolver's: not freed */
+	*out = req->ar_result;
+	free(req);
+	return *out != NULL ? 0 : rc != 0 ? rc : EAI_NONAME;
 }
 
 static int
@@ -155,24 +166,19 @@ tcp_send(int fd, const char *p, size_t len, int64_t deadline)
 }
 
 int
-sbx_audit__send_syslog(const char *target, const void *msg, size_t len,
-    unsigned timeout_ms, struct sbx_err *err)
+sbx_audit__send_syslog(const char *host, int port, bool tcp, const void *msg,
+    size_t len, unsigned timeout_ms, struct sbx_err *err)
 {
-	struct addrinfo hints = { 0 }, *ai = NULL;
+	struct addrinfo *ai = NULL;
 	struct sbx_buf framed = { 0 };
 	int64_t deadline = sbx_audit__now_ms() + timeout_ms;
-	char host[256], port[16];
-	bool tcp;
-	int fd = -1, rc = SBX_EINTERNAL;
+	char service[16];
+	int fd = -1, rc = SBX_EINTERNAL, e;
 
-	if (sbx_audit__syslog_target(&tcp, host, sizeof(host), port,
-	    sizeof(port), target) != SBX_OK)
-		return sbx_err_set(err, SBX_ECONFIG, "%s: not udp://ADDR:PORT "
-		    "or tcp://ADDR:PORT", target);
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	hints.ai_socktype = tcp ? SOCK_STREAM : SOCK_DGRAM;
-	if (getaddrinfo(host, port, &hints, &ai) != 0) {
-		rc = sbx_err_set(err, SBX_ECONFIG, "%s: bad address", target);
+	snprintf(service, sizeof(service), "%d", port);
+	if ((e = resolve(&ai, host, service, tcp, deadline)) != 0) {
+		rc = sbx_err_set(err, SBX_EIO, "%s: %s", host,
+		    gai_strerror(e));
 		goto done;
 	}
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
@@ -184,8 +190,8 @@ sbx_audit__send_syslog(const char *target, const void *msg, size_t len,
 	if (!tcp) {
 		if (sendto(fd, msg, len, MSG_NOSIGNAL, ai->ai_addr,
 		    ai->ai_addrlen) != (ssize_t)len) {
-			rc = sbx_err_set(err, SBX_EIO, "%s: %s", target,
-			    strerror(errno));
+			rc = sbx_err_set(err, SBX_EIO, "udp %s:%d: %s", host,
+			    port, strerror(errno));
 			goto done;
 		}
 		rc = SBX_OK;
@@ -197,7 +203,7 @@ sbx_audit__send_syslog(const char *target, const void *msg, size_t len,
 		goto done;
 	if (tcp_connect(fd, ai, deadline) == -1 ||
 	    tcp_send(fd, (char *)framed.p, framed.len, deadline) == -1) {
-		rc = sbx_err_set(err, SBX_EIO, "%s: %s", target,
+		rc = sbx_err_set(err, SBX_EIO, "tcp %s:%d: %s", host, port,
 		    strerror(errno));
 		goto done;
 	}

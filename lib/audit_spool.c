@@ -56,7 +56,7 @@ sink_target(const struct sbx_audit_conf *conf, enum sbx_audit_sink sink)
 	case SBX_SINK_JOURNAL_REMOTE:
 		return conf->journal_remote;
 	case SBX_SINK_SYSLOG:
-		return conf->syslog;
+		return conf->syslog_host;
 	case SBX_SINK_LOKI:
 		return conf->loki;
 	case SBX_SINK_OTLP:
@@ -278,8 +278,8 @@ send_one(struct sender *sd, const struct sbx_buf *body, unsigned timeout,
 	if (sd->sink == SBX_SINK_JOURNAL)
 		return sbx_audit__send_unix(target, body->p, body->len, err);
 	if (sd->sink == SBX_SINK_SYSLOG)
-		return sbx_audit__send_syslog(target, body->p, body->len,
-		    timeout, err);
+		return sbx_audit__send_syslog(target, sd->conf->syslog_port,
+		    sd->conf->syslog_tcp, body->p, body->len, timeout, err);
 	if (sd->sink == SBX_SINK_JOURNAL_REMOTE)
 		type = "application/vnd.fdo.journal";
 	if (sd->http == NULL && (rc = sbx_audit__http_new(&sd->http, target,

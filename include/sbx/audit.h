@@ -130,24 +130,27 @@ const char *sbx_audit_sink_name(enum sbx_audit_sink sink);
 const char *sbx_audit_outcome_name(enum sbx_audit_outcome outcome);
 
 /*
- * Where events go and how, filled by the policy module (or from JSON
- * by sbx_audit_conf_load()). Strings are borrowed and must outlive
- * every call that is given the conf. sbx_audit_conf_init() sets the
- * defaults noted here; a NULL sink string turns that sink off.
+ * Where events go and how, filled by the policy module from a policy's
+ * "audit" member (or by sbx_audit_conf_load() from the same JSON).
+ * Strings are borrowed and must outlive every call given the conf.
+ * sbx_audit_conf_init() sets the defaults noted here; a NULL sink
+ * string turns that sink off.
  */
 struct sbx_audit_conf {
 	const char	*file;		/* the log; required */
 	bool		 fsync;		/* true: fdatasync each append */
 	bool		 log_passing;	/* true: log accepted checks */
 	unsigned	 sample_first;	/* 0: no sampling */
-	double		 sample_rate;	/* 0..1, after sample_first a minute */
+	double		 sample_rate;	/* 1; 0..1 after sample_first */
 	const char	*spool_dir;	/* NULL: "<file>.spool" */
 	size_t		 spool_max;	/* bytes waiting per sink: 16 MiB */
 	unsigned	 budget_ms;	/* for all sinks together: 50 */
 	unsigned	 lock_timeout_ms; /* the log's lock: 5000 */
 	const char	*journal_socket; /* "/run/systemd/journal/socket" */
 	const char	*journal_remote; /* "http://host:19532/upload" */
-	const char	*syslog;	/* "udp://host:port", "tcp://..." */
+	const char	*syslog_host;	/* name or address */
+	int		 syslog_port;	/* 514 */
+	bool		 syslog_tcp;	/* true; false: UDP */
 	int		 syslog_facility; /* 10 (authpriv) */
 	const char	*loki;		/* ".../loki/api/v1/push" */
 	const char	*otlp;		/* ".../v1/logs" */
@@ -157,11 +160,12 @@ struct sbx_audit_conf {
 void	sbx_audit_conf_init(struct sbx_audit_conf *conf);
 
 /*
- * Fill conf from the JSON audit object in path (the "audit" member of
- * a policy; keys in docs/formats.md). Relative paths are taken from
- * path's folder. SBX_EIO when unreadable, SBX_ECONFIG (naming the file
- * and the key, or line and column) for bad JSON, unknown keys or bad
- * values. Release with sbx_audit_conf_release().
+ * Fill conf from the JSON file at path: an audit object as in a
+ * policy's "audit" member (docs/policy.md), or a whole policy (an
+ * object with "keyring"), whose "audit" member is used. Relative paths
+ * are taken from path's folder. SBX_EIO when unreadable, SBX_ECONFIG
+ * (naming the file and the key, or line and column) for bad JSON,
+ * unknown keys or bad values. Release with sbx_audit_conf_release().
  */
 int	sbx_audit_conf_load(struct sbx_audit_conf *conf, const char *path,
 	    struct sbx_err *err);

@@ -982,14 +982,14 @@ START_TEST(conf_loads_every_key)
 
 	snprintf(path, sizeof(path), "%s/audit.json", dir);
 	write_file(path, "{\"file\": \"log/audit.jsonl\", \"fsync\": false,"
-	    " \"log_passing\": false, \"sampling\": {\"first\": 100, "
-	    "\"rate\": 0.25}, \"spool_dir\": \"/var/spool/sbx\", "
-	    "\"spool_max_bytes\": 65536, \"budget_ms\": 20, "
-	    "\"lock_timeout_ms\": 900, \"journald\": true, "
-	    "\"journal_remote\": \"http://127.0.0.1:19532/upload\", "
-	    "\"syslog\": \"tcp://[::1]:6514\", \"syslog_facility\": 13, "
-	    "\"loki\": \"http://127.0.0.1:3100/loki/api/v1/push\", "
-	    "\"otlp\": \"https://collector:4318/v1/logs\"}");
+	    " \"log_passing\": false, \"sampling\": {\"per_minute_after\":"
+	    " 100, \"rate\": 0.25}, \"spool_dir\": \"/var/spool/sbx\", "
+	    "\"spool_max_bytes\": 65536, \"budget_ms\": 20, \"sinks\": {"
+	    "\"journal\": {\"url\": \"http://127.0.0.1:19532/upload\"}, "
+	    "\"syslog\": {\"host\": \"::1\", \"port\": 6514, "
+	    "\"transport\": \"udp\", \"facility\": 13}, "
+	    "\"loki\": {\"url\": \"http://127.0.0.1:3100/loki/api/v1/push\"}, "
+	    "\"otlp\": {\"url\": \"https://collector:4318/v1/logs\"}}}");
 	ck_assert_int_eq(sbx_audit_conf_load(&c, path, &err), SBX_OK);
 	snprintf(want, sizeof(want), "%s/log/audit.jsonl", dir);
 	ck_assert_str_eq(c.file, want);
@@ -1000,15 +1000,34 @@ START_TEST(conf_loads_every_key)
 	ck_assert_str_eq(c.spool_dir, "/var/spool/sbx");
 	ck_assert_uint_eq(c.spool_max, 65536);
 	ck_assert_uint_eq(c.budget_ms, 20);
-	ck_assert_uint_eq(c.lock_timeout_ms, 900);
-	ck_assert_str_eq(c.journal_socket, "/run/systemd/journal/socket");
+	ck_assert_uint_eq(c.lock_timeout_ms, 5000);
+	ck_assert_ptr_null(c.journal_socket);
 	ck_assert_str_eq(c.journal_remote, "http://127.0.0.1:19532/upload");
-	ck_assert_str_eq(c.syslog, "tcp://[::1]:6514");
+	ck_assert_str_eq(c.syslog_host, "::1");
+	ck_assert_int_eq(c.syslog_port, 6514);
+	ck_assert(!c.syslog_tcp);
 	ck_assert_int_eq(c.syslog_facility, 13);
 	ck_assert_str_eq(c.loki, "http://127.0.0.1:3100/loki/api/v1/push");
 	ck_assert_str_eq(c.otlp, "https://collector:4318/v1/logs");
 	sbx_audit_conf_release(&c);
 	ck_assert_ptr_null(c.file);
+
+	/* A whole policy: its audit member; "journal": {} is journald,
+	 * a syslog sink without details goes to 127.0.0.1:514 over TCP. */
+	write_file(path, "{\"keyring\": \"k.json\", \"tenant\": \"x\", "
+	    "\"audit\": {\"file\": \"/var/log/a.jsonl\", \"sinks\": "
+	    "{\"journal\": {}, \"syslog\": {}}}}");
+	ck_assert_int_eq(sbx_audit_conf_load(&c, path, &err), SBX_OK);
+	ck_assert_str_eq(c.file, "/var/log/a.jsonl");
+	ck_assert_str_eq(c.journal_socket, "/run/systemd/journal/socket");
+	ck_assert_ptr_null(c.journal_remote);
+	ck_assert_str_eq(c.syslog_host, "127.0.0.1");
+	ck_assert_int_eq(c.syslog_port, 514);
+	ck_assert(c.syslog_tcp);
+	ck_assert_int_eq(c.syslog_facility, 10);
+	ck_assert(c.fsync);
+	ck_assert_uint_eq(c.budget_ms, 50);
+	sbx_audit_conf_release(&c);
 }
 END_TEST
 
@@ -1019,13 +1038,22 @@ static const struct {
 } bad_confs[] = {
 	{ "{\"file\": \"a\", \"colour\": 1}", SBX_ECONFIG,
 	    "audit.colour: unknown key or bad value" },
-	{ "{\"file\": \"a\", \"syslog\": \"tcp://logs.example:514\"}",
-	    SBX_ECONFIG, "audit.syslog: unknown key or bad value" },
-	{ "{\"file\": \"a\", \"syslog\": \"tls://127.0.0.1:514\"}",
-	    SBX_ECONFIG, "audit.syslog: unknown key or bad value" },
-	{ "{\"file\": \"a\", \"loki\": \"ftp://x/\"}", SBX_ECONFIG,
-	    "audit.loki: unknown key or bad value" },
+	{ "{\"file\": \"a\", \"sinks\": {\"syslog\": {\"port\": 0}}}",
+	    SBX_ECONFIG, "audit.sinks.syslog.port: unknown key or bad value" },
+	{ "{\"file\": \"a\", \"sinks\": {\"syslog\": {\"transport\": "
+	    "\"tls\"}}}", SBX_ECONFIG,
+	    "audit.sinks.syslog.transport: unknown key or bad value" },
+	{ "{\"file\": \"a\", \"sinks\": {\"loki\": {\"url\": "
+	    "\"ftp://x/\"}}}", SBX_ECONFIG,
+	    "audit.sinks.loki.url: unknown key or bad value" },
+	{ "{\"file\": \"a\", \"sinks\": {\"otlp\": {}}}", SBX_ECONFIG,
+	    "audit.sinks.otlp.url: unknown key or bad value" },
+	{ "{\"file\": \"a\", \"sinks\": {\"kafka\": {}}}", SBX_ECONFIG,
+	    "audit.sinks.kafka: unknown key or bad value" },
+	{ "{\"keyring\": \"k.json\"}", SBX_ECONFIG, "audit: missing" },
 	{ "{\"file\": \"a\", \"budget_ms\": 0}", SBX_ECONFIG,
+	    "audit.budget_ms: unknown key or bad value" },
+	{ "{\"file\": \"a\", \"budget_ms\": 10001}", SBX_ECONFIG,
 	    "audit.budget_ms: unknown key or bad value" },
 	{ "{\"file\": \"a\", \"sampling\": {\"rate\": 2}}", SBX_ECONFIG,
 	    "audit.sampling.rate: unknown key or bad value" },
@@ -1569,14 +1597,14 @@ START_TEST(syslog_sink_sends_octet_counted_tcp_and_udp_datagrams)
 	struct sbx_audit_result res;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sa);
-	char target[64], buf[16384], *sp;
+	char buf[16384], *sp;
 	int lfd, cfd, ufd, port;
 	ssize_t n, got = 0;
 
 	lfd = tcp_listener(&port);
-	snprintf(target, sizeof(target), "tcp://127.0.0.1:%d", port);
 	conf_for(&c, logpath);
-	c.syslog = target;
+	c.syslog_host = "localhost";		/* a name, resolved in time */
+	c.syslog_port = port;
 	emit_one(&res, &c);
 	ck_assert_uint_eq(res.counts[SBX_SINK_SYSLOG][SBX_AUDIT_WRITTEN], 1);
 	cfd = accept(lfd, NULL, NULL);
@@ -1596,8 +1624,9 @@ START_TEST(syslog_sink_sends_octet_counted_tcp_and_udp_datagrams)
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(bind(ufd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	ck_assert_int_eq(getsockname(ufd, (struct sockaddr *)&sa, &len), 0);
-	snprintf(target, sizeof(target), "udp://127.0.0.1:%d",
-	    ntohs(sa.sin_port));
+	c.syslog_host = "127.0.0.1";
+	c.syslog_port = ntohs(sa.sin_port);
+	c.syslog_tcp = false;
 	emit_one(&res, &c);
 	ck_assert_uint_eq(res.counts[SBX_SINK_SYSLOG][SBX_AUDIT_WRITTEN], 1);
 	n = recv(ufd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
@@ -1615,21 +1644,39 @@ START_TEST(refused_connection_spools_and_flush_reports_it)
 	struct sbx_audit_conf c;
 	struct sbx_audit_result res;
 	struct sbx_err err = { 0 };
-	char target[64];
 	int fd, port;
 
 	/* A port that was just free: nothing listens there. */
 	fd = tcp_listener(&port);
 	close(fd);
-	snprintf(target, sizeof(target), "tcp://127.0.0.1:%d", port);
 	conf_for(&c, logpath);
-	c.syslog = target;
+	c.syslog_host = "127.0.0.1";
+	c.syslog_port = port;
 	emit_one(&res, &c);
 	ck_assert_uint_eq(res.counts[SBX_SINK_SYSLOG][SBX_AUDIT_SPOOLED], 1);
 	ck_assert_ptr_nonnull(strstr(res.sink_msg, "Connection refused"));
 	ck_assert_int_eq(sbx_audit_flush(&res, &c, &err), SBX_OK);
 	ck_assert_uint_eq(res.counts[SBX_SINK_SYSLOG][SBX_AUDIT_REPLAYED], 0);
 	ck_assert_ptr_nonnull(strstr(res.sink_msg, "syslog: "));
+}
+END_TEST
+
+START_TEST(unresolvable_syslog_host_spools_within_the_budget)
+{
+	struct sbx_audit_conf c;
+	struct sbx_audit_result res;
+	int64_t t;
+
+	conf_for(&c, logpath);
+	c.syslog_host = "sbx-audit-test.invalid";
+	c.budget_ms = 100;
+	t = now_ms();
+	emit_one(&res, &c);
+	t = now_ms() - t;
+	ck_assert_msg(t < 300, "emit took %lld ms", (long long)t);
+	ck_assert_uint_eq(res.counts[SBX_SINK_SYSLOG][SBX_AUDIT_SPOOLED], 1);
+	ck_assert_int_eq(strncmp(res.sink_msg, "syslog: "
+	    "sbx-audit-test.invalid: ", 32), 0);
 }
 END_TEST
 
@@ -1685,6 +1732,7 @@ audit_suite(void)
 	tcase_add_test(tc,
 	    syslog_sink_sends_octet_counted_tcp_and_udp_datagrams);
 	tcase_add_test(tc, refused_connection_spools_and_flush_reports_it);
+	tcase_add_test(tc, unresolvable_syslog_host_spools_within_the_budget);
 	suite_add_tcase(s, tc);
 	return s;
 }
