@@ -763,22 +763,68 @@ compare_digests(struct vctx *c, struct sbx_err *err)
 	return rc;
 }
 
-static const struct signer *
-pick_signer(const struct vctx *c)
+static const char *
+base_name(const char *path)
 {
-	size_t i;
+	const char *slash = strrchr(path, '/');
 
-	for (i = 0; i < c->nsigners; i++)
-		if (c->signers[i].key != NULL)
-			return &c->signers[i];
+	return slash != NULL ? slash + 1 : path;
+}
+
+/*
+ * The first signer the keyring trusts and the policy lets sign this
+ * artifact. When none qualifies, err says why: the policy's refusal if
+ * a trusted signer was turned away, else the first trust failure.
+ */
+static const struct signer *
+pick_signer(const struct vctx *c, struct sbx_err *err)
+{
+	const struct signer *s;
+	const char *name = base_name(c->jar);
+	size_t i;
+	bool turned_away = false;
+
+	for (i = 0; i < c->nsigners; i++) {
+		s = &c->signers[i];
+		if (s->key == NULL)
+			continue;
+		if (sbx_policy_allows_signer(c->o->policy, name, s->key->id,
+		    s->key->name))
+			return s;
+		if (!turned_away)
+			sbx_err_reject(err, SBX_V_UNTRUSTED_KEY, "%s: the "
+			    "policy does not let key %s (%.16s) sign %s",
+			    c->jar, s->key->name, s->key->id, name);
+		turned_away = true;
+	}
+	if (!turned_away && err != NULL)
+		*err = c->signers[0].trust_err;
 	return NULL;
+}
+
+/* Rollback: the manifest's Implementation-Version against the policy. */
+static int
+check_version(struct vctx *c, struct sbx_jar_verdict *v, struct sbx_err *err)
+{
+	const struct sbx_mf_attr *ver;
+	const char *min = NULL, *name = base_name(c->jar);
+
+	ver = sbx_manifest_attr(&c->mf->main, "Implementation-Version");
+	if (ver != NULL)
+		snprintf(v->version, sizeof(v->version), "%s", ver->value);
+	if (sbx_policy_allows_version(c->o->policy, name,
+	    ver != NULL ? ver->value : NULL, &min))
+		return SBX_OK;
+	return sbx_err_reject(err, SBX_V_ROLLBACK, "%s: version %s is below "
+	    "the lowest the policy accepts for %s (%s)", c->jar,
+	    ver != NULL ? ver->value : "(none: no Implementation-Version)",
+	    name, min != NULL ? min : "?");
 }
 
 static int
 verify_all(struct sbx_jar_verdict *v, struct vctx *c, struct sbx_err *err)
 {
 	const struct signer *s;
-	const struct sbx_mf_attr *ver;
 	size_t i;
 	int rc;
 
@@ -792,11 +838,8 @@ verify_all(struct sbx_jar_verdict *v, struct vctx *c, struct sbx_err *err)
 	v->nsigners = c->nsigners;
 	v->signer = c->signers[0].info;
 
-	if ((s = pick_signer(c)) == NULL) {
-		if (err != NULL)
-			*err = c->signers[0].trust_err;
+	if ((s = pick_signer(c, err)) == NULL)
 		return SBX_EREJECT;
-	}
 	v->signer = s->info;
 
 	if ((rc = plan_entries(c, s, err)) != SBX_OK)
@@ -813,10 +856,7 @@ verify_all(struct sbx_jar_verdict *v, struct vctx *c, struct sbx_err *err)
 		return rc;
 
 	v->entries = c->njobs;
-	ver = sbx_manifest_attr(&c->mf->main, "Implementation-Version");
-	if (ver != NULL)
-		snprintf(v->version, sizeof(v->version), "%s", ver->value);
-	return SBX_OK;
+	return check_version(c, v, err);
 }
 
 static void
