@@ -1,0 +1,28 @@
+#!/bin/sh
+# make lint: the house style's checkable parts. 80 columns in C, no
+# stray TODO/FIXME/XXX markers (known limits go in docs/LIMITATIONS.md),
+# clean man pages.
+set -u
+cd "$(dirname "$0")/.."
+status=0
+
+wide=$(git ls-files '*.c' '*.h' | xargs awk 'length($0) > 80 {
+	print FILENAME ":" FNR ": " length($0) " columns" }')
+if [ -n "$wide" ]; then
+	echo "$wide"
+	status=1
+fi
+
+marks=$(git ls-files '*.c' '*.h' '*.sh' '*.py' |
+	xargs grep -nE '\b(TODO|FIXME|XXX)\b' 2>/dev/null)
+if [ -n "$marks" ]; then
+	echo "$marks"
+	status=1
+fi
+
+for m in docs/man/*.1; do
+	mandoc -Tlint -W warning "$m" 2>&1 | grep -v 'mandoc.db' && status=1
+done
+
+[ "$status" -eq 0 ] && echo "lint: clean"
+exit "$status"
