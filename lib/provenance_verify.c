@@ -308,8 +308,8 @@ check_jar(struct sbx_artifact_verdict *v, int fd, const char *path,
 }
 
 int
-sbx_artifact_verify(struct sbx_artifact_verdict *v, const char *path,
-    const struct sbx_artifact_opts *o, struct sbx_err *err)
+sbx_artifact_verify_fd(struct sbx_artifact_verdict *v, int fd,
+    const char *path, const struct sbx_artifact_opts *o, struct sbx_err *err)
 {
 	struct sbx_prov_verify_opts po = {
 		.policy = o->policy, .keyring = o->keyring, .now = o->now,
@@ -317,14 +317,14 @@ sbx_artifact_verify(struct sbx_artifact_verdict *v, const char *path,
 	};
 	char buf[4096];
 	const char *prov = NULL;
-	int fd = -1, rc;
+	int rc;
 
 	memset(v, 0, sizeof(*v));
 	v->violation = SBX_V_INTERNAL_ERROR;
 	v->is_jar = sbx_is_jar_name(path);
 	if ((rc = find_provenance(&prov, buf, sizeof(buf), path, o, err)) != 0)
 		goto done;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if (lseek(fd, 0, SEEK_SET) == -1) {
 		rc = sbx_err_set(err, SBX_EIO, "%s: %s", path,
 		    strerror(errno));
 		goto done;
@@ -350,9 +350,25 @@ sbx_artifact_verify(struct sbx_artifact_verdict *v, const char *path,
 	v->violation = SBX_V_NONE;
 	rc = SBX_OK;
 done:
-	if (fd != -1)
-		close(fd);
 	if (rc != SBX_OK)
 		return verdict_fail(v, rc, err);
 	return SBX_OK;
+}
+
+int
+sbx_artifact_verify(struct sbx_artifact_verdict *v, const char *path,
+    const struct sbx_artifact_opts *o, struct sbx_err *err)
+{
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		memset(v, 0, sizeof(*v));
+		v->is_jar = sbx_is_jar_name(path);
+		rc = sbx_err_set(err, SBX_EIO, "%s: %s", path,
+		    strerror(errno));
+		return verdict_fail(v, rc, err);
+	}
+	rc = sbx_artifact_verify_fd(v, fd, path, o, err);
+	close(fd);
+	return rc;
 }

@@ -282,6 +282,15 @@ struct sbx_artifact_opts {
 int	sbx_artifact_verify(struct sbx_artifact_verdict *v, const char *path,
 	    const struct sbx_artifact_opts *o, struct sbx_err *err);
 
+/*
+ * The same for the artifact open at fd (read from its start; fd stays
+ * open), named path: a guard that hands fd on knows that exactly the
+ * bytes it checked are used.
+ */
+int	sbx_artifact_verify_fd(struct sbx_artifact_verdict *v, int fd,
+	    const char *path, const struct sbx_artifact_opts *o,
+	    struct sbx_err *err);
+
 /* RFC 3339 "2024-05-01T12:00:00Z" for t into out (21 bytes at least). */
 void	sbx_time_format(char *out, size_t n, int64_t t);
 
