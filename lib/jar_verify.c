@@ -329,6 +329,76 @@ check_cert_usage(X509 *cert, const char *what, struct sbx_err *err)
 	return SBX_OK;
 }
 
+/* DER of an AlgorithmIdentifier, re-tagged [tag] IMPLICIT when tag > 0. */
+static int
+append_alg(struct sbx_buf *b, const X509_ALGOR *alg, int tag,
+    struct sbx_err *err)
+{
+	unsigned char *der = NULL;
+	int n, rc;
+
+	if ((n = i2d_X509_ALGOR(alg, &der)) <= 0)
+		return sbx_err_ssl(err, SBX_EINTERNAL, "cannot encode "
+		    "algorithm");
+	if (tag > 0)
+		der[0] = (unsigned char)(0xa0 | tag);
+	rc = sbx_buf_add(b, der, (size_t)n, err);
+	OPENSSL_free(der);
+	return rc;
+}
+
+/*
+ * RFC 6211 CMSAlgorithmProtection, when present, must name exactly the
+ * SignerInfo's digest and signature algorithms: the JDK refuses the JAR
+ * otherwise, so a block that only OpenSSL accepts would not run.
+ */
+static int
+check_alg_protection(CMS_SignerInfo *si, const char *what,
+    struct sbx_err *err)
+{
+	X509_ALGOR *dig = NULL, *sig = NULL;
+	X509_ATTRIBUTE *attr;
+	ASN1_OBJECT *oid;
+	ASN1_TYPE *t;
+	struct sbx_buf want = { 0 }, body = { 0 };
+	int i, rc;
+
+	if ((oid = OBJ_txt2obj("1.2.840.113549.1.9.52", 1)) == NULL)
+		return sbx_err_ssl(err, SBX_EINTERNAL, "bad object id");
+	i = CMS_signed_get_attr_by_OBJ(si, oid, -1);
+	ASN1_OBJECT_free(oid);
+	if (i < 0)
+		return SBX_OK;
+
+	attr = CMS_signed_get_attr(si, i);
+	t = X509_ATTRIBUTE_get0_type(attr, 0);
+	if (X509_ATTRIBUTE_count(attr) != 1 || t == NULL ||
+	    t->type != V_ASN1_SEQUENCE)
+		return sbx_err_reject(err, SBX_V_BAD_SIGNATURE, "%s: malformed "
+		    "CMSAlgorithmProtection attribute", what);
+
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, &sig);
+	rc = append_alg(&body, dig, 0, err);
+	if (rc == SBX_OK)
+		rc = append_alg(&body, sig, 1, err);
+	/* SEQUENCE { digestAlgorithm, [1] IMPLICIT signatureAlgorithm } */
+	if (rc == SBX_OK && body.len < 128)
+		rc = sbx_buf_printf(&want, err, "%c%c", 0x30, (int)body.len);
+	else if (rc == SBX_OK)
+		rc = sbx_buf_printf(&want, err, "%c%c%c", 0x30, 0x81,
+		    (int)body.len);
+	if (rc == SBX_OK)
+		rc = sbx_buf_add(&want, body.p, body.len, err);
+	if (rc == SBX_OK && ((size_t)t->value.sequence->length != want.len ||
+	    memcmp(t->value.sequence->data, want.p, want.len) != 0))
+		rc = sbx_err_reject(err, SBX_V_BAD_SIGNATURE, "%s: "
+		    "CMSAlgorithmProtection does not match the SignerInfo's "
+		    "algorithms", what);
+	sbx_buf_free(&want);
+	sbx_buf_free(&body);
+	return rc;
+}
+
 /*
  * The block must hold exactly one SignerInfo whose signature over the
  * exact .SF bytes verifies. An embedded copy of the .SF (jarsigner
@@ -478,6 +548,8 @@ check_block(struct vctx *c, struct signer *s, struct sbx_err *err)
 	if ((rc = check_algorithms(si, cert, c->o->policy, what, err)) != 0)
 		goto done;
 	if ((rc = check_cert_usage(cert, what, err)) != SBX_OK)
+		goto done;
+	if ((rc = check_alg_protection(si, what, err)) != SBX_OK)
 		goto done;
 	if ((rc = check_cms(cms, s, what, err)) != SBX_OK)
 		goto done;
