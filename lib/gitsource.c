@@ -58,32 +58,68 @@ strip_credentials(const char *url)
 	return out;
 }
 
-/* "origin", else the branch's upstream remote, else the first one. */
+/*
+ * The first "remote.NAME.url" in the configuration, credentials cut;
+ * NULL in *out if there is none. The entry lives only as long as the
+ * iterator, hence the copy inside the loop.
+ */
+static int
+first_remote_url(char **out, git_config *cfg, struct sbx_err *err)
+{
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	size_t n;
+	int rc = SBX_OK;
+
+	*out = NULL;
+	if (git_config_iterator_new(&it, cfg) != 0)
+		return SBX_OK;
+	while (*out == NULL && git_config_next(&e, it) == 0) {
+		n = strlen(e->name);
+		if (strncmp(e->name, "remote.", 7) != 0 || n <= 11 ||
+		    strcmp(e->name + n - 4, ".url") != 0)
+			continue;
+		if ((*out = strip_credentials(e->value)) == NULL) {
+			rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	git_config_iterator_free(it);
+	return rc;
+}
+
+/*
+ * "origin", else the branch's upstream remote, else the first one.
+ * Read from a configuration snapshot rather than with
+ * git_remote_lookup(), whose regular expressions leak memory in
+ * libgit2 1.5 for every entry that does not match.
+ */
 static int
 remote_url(char **out, git_repository *repo, const char *branch,
     struct sbx_err *err)
 {
-	git_remote *remote = NULL;
-	git_strarray names = { 0 };
+	git_config *cfg = NULL;
 	git_buf up = { 0 };
-	const char *url;
+	const char *url = NULL;
+	char key[256];
 	int rc = SBX_OK;
 
 	*out = NULL;
-	if (git_remote_lookup(&remote, repo, "origin") != 0 &&
-	    branch != NULL &&
-	    git_branch_upstream_remote(&up, repo, branch) == 0)
-		git_remote_lookup(&remote, repo, up.ptr);
-	if (remote == NULL && git_remote_list(&names, repo) == 0 &&
-	    names.count > 0)
-		git_remote_lookup(&remote, repo, names.strings[0]);
-	if (remote == NULL || (url = git_remote_url(remote)) == NULL)
-		goto done;		/* no remote: nothing to name */
-	if ((*out = strip_credentials(url)) == NULL)
+	if (git_repository_config_snapshot(&cfg, repo) != 0)
+		goto done;		/* no configuration: no remote */
+	if (git_config_get_string(&url, cfg, "remote.origin.url") != 0)
+		url = NULL;
+	if (url == NULL && branch != NULL &&
+	    git_branch_upstream_remote(&up, repo, branch) == 0 &&
+	    (size_t)snprintf(key, sizeof(key), "remote.%s.url", up.ptr) <
+	    sizeof(key) && git_config_get_string(&url, cfg, key) != 0)
+		url = NULL;
+	if (url == NULL)
+		rc = first_remote_url(out, cfg, err);
+	else if ((*out = strip_credentials(url)) == NULL)
 		rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
 done:
-	git_remote_free(remote);
-	git_strarray_dispose(&names);
+	git_config_free(cfg);
 	git_buf_dispose(&up);
 	return rc;
 }

@@ -46,8 +46,9 @@ struct sbx_source {
  * that contains it), or with dir NULL the one that contains the
  * current folder, if any: then *found is false and SBX_OK returned
  * when there is none. The remote is "origin", else the current
- * branch's upstream, else the first; user name and password are cut
- * from its URL. Dirty means tracked files with changes, staged or not
+ * branch's upstream, else the first in the configuration; its URL is
+ * taken as configured (no insteadOf rewriting), less any user name and
+ * password. Dirty means tracked files with changes, staged or not
  * (untracked files do not count, as for git describe --dirty).
  * SBX_ECONFIG when dir is given and holds no repository, when HEAD has
  * no commit, or libgit2 fails.

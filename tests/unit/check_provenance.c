@@ -214,6 +214,29 @@ START_TEST(source_read_strips_credentials_and_reads_head)
 }
 END_TEST
 
+START_TEST(source_read_takes_another_remote_without_origin)
+{
+	struct sbx_source s;
+	struct sbx_err err = { 0 };
+	char dir[PATH_MAX];
+	bool found;
+
+	make_repo(dir, sizeof(dir), "repo");
+	sh("git -C '%s' remote rename origin mirror", dir);
+	ck_assert_msg(sbx_source_read(&s, &found, dir, &err) == SBX_OK, "%s",
+	    err.msg);
+	ck_assert_str_eq(s.repository, "https://example.com/acme/agent.git");
+	sbx_source_free(&s);
+
+	sh("git -C '%s' remote remove mirror", dir);
+	ck_assert_msg(sbx_source_read(&s, &found, dir, &err) == SBX_OK, "%s",
+	    err.msg);
+	ck_assert_ptr_null(s.repository);
+	ck_assert_uint_eq(strlen(s.commit), 40);
+	sbx_source_free(&s);
+}
+END_TEST
+
 START_TEST(source_read_detached_head_has_no_ref)
 {
 	struct sbx_source s;
@@ -878,6 +901,7 @@ provenance_suite(void)
 	    0, (int)(sizeof(times) / sizeof(times[0])));
 	tcase_add_test(tc, time_format_writes_utc_seconds);
 	tcase_add_test(tc, source_read_strips_credentials_and_reads_head);
+	tcase_add_test(tc, source_read_takes_another_remote_without_origin);
 	tcase_add_test(tc, source_read_detached_head_has_no_ref);
 	tcase_add_test(tc, source_read_outside_any_repository_finds_none);
 	tcase_add_test(tc, dirty_tree_is_refused_without_allow_dirty);
