@@ -2,7 +2,6 @@
 /* SPDX-License-Identifier: ISC */
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -17,8 +16,9 @@ struct pool {
 	struct sbx_zip		*z;
 	atomic_size_t		 next;
 	atomic_size_t		 first_bad;	/* lowest failing job, or n */
-	struct sbx_err		*errs;		/* one per job that failed */
-	int			*rcs;
+	pthread_mutex_t		 lock;		/* guards rc and err */
+	int			 rc;		/* of job first_bad */
+	struct sbx_err		 err;
 };
 
 static int
@@ -28,62 +28,65 @@ digest_sink(void *ctx, const unsigned char *buf, size_t n)
 }
 
 static int
-hash_one(struct pool *p, size_t i, EVP_MD_CTX *ctx)
+hash_one(struct pool *p, size_t i, EVP_MD_CTX *ctx, struct sbx_err *err)
 {
 	struct sbx_jar_hash_job *job = &p->jobs[i];
 	int rc;
 
 	if (EVP_DigestInit_ex(ctx, job->md, NULL) != 1)
-		return sbx_err_ssl(&p->errs[i], SBX_EINTERNAL, "%s: cannot "
-		    "start digest", job->entry->name);
+		return sbx_err_ssl(err, SBX_EINTERNAL, "%s: cannot start "
+		    "digest", job->entry->name);
 
-	rc = sbx_zip_stream(p->z, job->entry, digest_sink, ctx, &p->errs[i]);
-	if (rc == SBX_EINTERNAL && p->errs[i].msg[0] == '\0')
-		return sbx_err_set(&p->errs[i], rc, "%s: digest failed",
+	rc = sbx_zip_stream(p->z, job->entry, digest_sink, ctx, err);
+	if (rc == SBX_EINTERNAL && err->msg[0] == '\0')
+		return sbx_err_set(err, rc, "%s: digest failed",
 		    job->entry->name);
 	if (rc != SBX_OK)
 		return rc;
 
 	if (EVP_DigestFinal_ex(ctx, job->digest, &job->digest_len) != 1)
-		return sbx_err_ssl(&p->errs[i], SBX_EINTERNAL, "%s: cannot "
-		    "finish digest", job->entry->name);
+		return sbx_err_ssl(err, SBX_EINTERNAL, "%s: cannot finish "
+		    "digest", job->entry->name);
 	return SBX_OK;
 }
 
+/* Keep the failure of the lowest-numbered job, whatever the order. */
 static void
-note_failure(struct pool *p, size_t i)
+note_failure(struct pool *p, size_t i, int rc, const struct sbx_err *err)
 {
-	size_t cur = atomic_load(&p->first_bad);
-
-	while (i < cur && !atomic_compare_exchange_weak(&p->first_bad, &cur,
-	    i))
-		;
+	pthread_mutex_lock(&p->lock);
+	if (i < atomic_load(&p->first_bad)) {
+		atomic_store(&p->first_bad, i);
+		p->rc = rc;
+		p->err = *err;
+	}
+	pthread_mutex_unlock(&p->lock);
 }
 
 static void *
 worker(void *arg)
 {
 	struct pool *p = arg;
+	struct sbx_err err = { 0 };
 	EVP_MD_CTX *ctx;
 	size_t i;
+	int rc;
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL) {
 		/* Claim a job so the failure is reported, not lost. */
 		i = atomic_fetch_add(&p->next, 1);
-		if (i < p->n) {
-			p->rcs[i] = sbx_err_set(&p->errs[i], SBX_ENOMEM,
-			    "out of memory");
-			note_failure(p, i);
-		}
+		if (i < p->n)
+			note_failure(p, i, sbx_err_set(&err, SBX_ENOMEM,
+			    "out of memory"), &err);
 		return NULL;
 	}
 
 	/* Once any job failed, later jobs cannot change the answer. */
 	while ((i = atomic_fetch_add(&p->next, 1)) < p->n &&
 	    i < atomic_load(&p->first_bad)) {
-		p->rcs[i] = hash_one(p, i, ctx);
-		if (p->rcs[i] != SBX_OK)
-			note_failure(p, i);
+		err.msg[0] = '\0';
+		if ((rc = hash_one(p, i, ctx, &err)) != SBX_OK)
+			note_failure(p, i, rc, &err);
 	}
 	EVP_MD_CTX_free(ctx);
 	return NULL;
@@ -117,12 +120,8 @@ sbx_jar_hash_entries(struct sbx_jar_hash_job *jobs, size_t n,
 
 	if (n == 0)
 		return SBX_OK;
-	p.errs = calloc(n, sizeof(*p.errs));
-	p.rcs = calloc(n, sizeof(*p.rcs));
-	if (p.errs == NULL || p.rcs == NULL) {
-		rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
-		goto done;
-	}
+	if (pthread_mutex_init(&p.lock, NULL) != 0)
+		return sbx_err_set(err, SBX_EINTERNAL, "cannot make a lock");
 	atomic_init(&p.next, 0);
 	atomic_init(&p.first_bad, n);
 
@@ -138,12 +137,10 @@ sbx_jar_hash_entries(struct sbx_jar_hash_job *jobs, size_t n,
 		pthread_join(tids[i], NULL);
 
 	if ((bad = atomic_load(&p.first_bad)) < n) {
-		rc = p.rcs[bad];
+		rc = p.rc;
 		if (err != NULL)
-			*err = p.errs[bad];
+			*err = p.err;
 	}
-done:
-	free(p.errs);
-	free(p.rcs);
+	pthread_mutex_destroy(&p.lock);
 	return rc;
 }

@@ -23,7 +23,7 @@ struct signer {
 	char			 alias[64];
 	const struct sbx_zip_entry *sf_entry;
 	const struct sbx_zip_entry *block_entry;
-	unsigned char		*sf;
+	const unsigned char	*sf;		/* the .SF bytes, in sfm */
 	size_t			 sf_len;
 	struct sbx_manifest	*sfm;
 	bool			 whole_manifest;	/* digest matched */
@@ -38,8 +38,6 @@ struct vctx {
 	struct sbx_zip		*z;
 	const struct sbx_jar_verify_opts *o;
 	const char		*jar;
-	unsigned char		*mf_bytes;
-	size_t			 mf_len;
 	struct sbx_manifest	*mf;
 	struct sbx_jar_msec		*byname;	/* manifest sections, sorted */
 	size_t			 nbyname;
@@ -72,8 +70,9 @@ static int
 load_manifest(struct vctx *c, struct sbx_err *err)
 {
 	const struct sbx_zip_entry *e, *found = NULL;
+	unsigned char *bytes;
 	char what[512];
-	size_t i;
+	size_t i, len;
 	int rc;
 
 	/* Two manifests differing in case would be read differently. */
@@ -90,11 +89,11 @@ load_manifest(struct vctx *c, struct sbx_err *err)
 		return sbx_err_reject(err, SBX_V_UNSIGNED, "%s: not signed: "
 		    "no META-INF/MANIFEST.MF", c->jar);
 
-	if ((rc = read_small(&c->mf_bytes, &c->mf_len, c, found, err)) != 0)
+	if ((rc = read_small(&bytes, &len, c, found, err)) != 0)
 		return rc;
 	snprintf(what, sizeof(what), "%s: %s", c->jar, found->name);
-	if ((rc = sbx_manifest_parse(&c->mf, c->mf_bytes, c->mf_len, what,
-	    err)) != SBX_OK)
+	if ((rc = sbx_manifest_parse_owned(&c->mf, bytes, len, what, err))
+	    != SBX_OK)
 		return rc;
 
 	c->nbyname = c->mf->nsections;
@@ -151,9 +150,15 @@ find_signers(struct vctx *c, struct sbx_err *err)
 	const struct sbx_zip_entry *e;
 	struct signer *s;
 	char alias[64], want[128];
-	size_t i, n = sbx_zip_count(c->z);
+	size_t i, nsf, n = sbx_zip_count(c->z);
 
-	if ((c->signers = calloc(n + 1, sizeof(*c->signers))) == NULL)
+	for (i = 0, nsf = 0; i < n; i++) {
+		e = sbx_zip_entry(c->z, i);
+		if (sbx_jar_is_signature_file(e->name) &&
+		    has_suffix(e->name, ".SF"))
+			nsf++;
+	}
+	if ((c->signers = calloc(nsf + 1, sizeof(*c->signers))) == NULL)
 		return sbx_err_set(err, SBX_ENOMEM, "out of memory");
 
 	for (i = 0; i < n; i++) {
@@ -477,15 +482,19 @@ static int
 load_sf(struct vctx *c, struct signer *s, struct sbx_err *err)
 {
 	const struct sbx_mf_attr *a;
+	unsigned char *bytes;
 	char what[512];
+	size_t len;
 	int rc;
 
-	if ((rc = read_small(&s->sf, &s->sf_len, c, s->sf_entry, err)) != 0)
+	if ((rc = read_small(&bytes, &len, c, s->sf_entry, err)) != 0)
 		return rc;
 	snprintf(what, sizeof(what), "%s: %s", c->jar, s->sf_entry->name);
-	if ((rc = sbx_manifest_parse(&s->sfm, s->sf, s->sf_len, what, err))
+	if ((rc = sbx_manifest_parse_owned(&s->sfm, bytes, len, what, err))
 	    != SBX_OK)
 		return rc;
+	s->sf = s->sfm->bytes;		/* borrowed from the parsed .SF */
+	s->sf_len = s->sfm->len;
 
 	a = sbx_manifest_attr(&s->sfm->main, "Signature-Version");
 	if (a == NULL || strcmp(a->value, "1.0") != 0)
@@ -615,7 +624,7 @@ check_main_digest(struct vctx *c, struct signer *s, const char *what,
 	rc = sbx_jar_pick_digest(&d, &s->sfm->main, "Digest-Manifest",
 	    c->o->policy->digests, &a);
 	if (rc == SBX_OK && (rc = digest_matches(&match, d, a, NULL, 0,
-	    c->mf_bytes, c->mf_len, err)) != SBX_OK)
+	    c->mf->bytes, c->mf->len, err)) != SBX_OK)
 		return rc;
 	s->whole_manifest = a != NULL && match;
 
@@ -937,7 +946,6 @@ free_ctx(struct vctx *c)
 	size_t i;
 
 	for (i = 0; i < c->nsigners; i++) {
-		free(c->signers[i].sf);
 		free(c->signers[i].covered);
 		sbx_manifest_free(c->signers[i].sfm);
 	}
@@ -946,7 +954,6 @@ free_ctx(struct vctx *c)
 	free(c->want);
 	free(c->byname);
 	sbx_manifest_free(c->mf);
-	free(c->mf_bytes);
 }
 
 int

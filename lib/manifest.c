@@ -171,7 +171,8 @@ grow_attrs(struct mf_parser *ps, struct sbx_mf_section *s, size_t *cap)
 
 	if (s->nattrs < *cap)
 		return SBX_OK;
-	n = *cap ? *cap * 2 : 8;
+	/* Most sections hold a name and one digest: start small. */
+	n = *cap ? *cap * 2 : 2;
 	if (n > SIZE_MAX / sizeof(*a) ||
 	    (a = realloc(s->attrs, n * sizeof(*a))) == NULL)
 		return nomem(ps);
@@ -361,24 +362,20 @@ free_section(struct sbx_mf_section *s)
 	free(s->attrs);
 }
 
-int
-sbx_manifest_parse(struct sbx_manifest **out, const void *buf, size_t len,
+static int
+parse_owned(struct sbx_manifest **out, unsigned char *bytes, size_t len,
     const char *what, struct sbx_err *err)
 {
 	struct sbx_manifest *m = NULL;
 	struct mf_parser ps = { .what = what, .err = err };
 	int rc = SBX_EINTERNAL;
 
-	assert(out != NULL && what != NULL && (buf != NULL || len == 0));
 	*out = NULL;
-
-	if ((m = calloc(1, sizeof(*m))) == NULL ||
-	    (m->bytes = malloc(len ? len : 1)) == NULL) {
-		rc = sbx_err_set(err, SBX_ENOMEM, "%s: out of memory", what);
-		goto done;
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		free(bytes);
+		return sbx_err_set(err, SBX_ENOMEM, "%s: out of memory", what);
 	}
-	if (len > 0)
-		memcpy(m->bytes, buf, len);
+	m->bytes = bytes;
 	m->len = len;
 	ps.m = m;
 
@@ -393,6 +390,30 @@ sbx_manifest_parse(struct sbx_manifest **out, const void *buf, size_t len,
 done:
 	sbx_manifest_free(m);
 	return rc;
+}
+
+int
+sbx_manifest_parse(struct sbx_manifest **out, const void *buf, size_t len,
+    const char *what, struct sbx_err *err)
+{
+	unsigned char *copy;
+
+	assert(out != NULL && what != NULL && (buf != NULL || len == 0));
+	*out = NULL;
+
+	if ((copy = malloc(len ? len : 1)) == NULL)
+		return sbx_err_set(err, SBX_ENOMEM, "%s: out of memory", what);
+	if (len > 0)
+		memcpy(copy, buf, len);
+	return parse_owned(out, copy, len, what, err);
+}
+
+int
+sbx_manifest_parse_owned(struct sbx_manifest **out, unsigned char *buf,
+    size_t len, const char *what, struct sbx_err *err)
+{
+	assert(out != NULL && what != NULL && buf != NULL);
+	return parse_owned(out, buf, len, what, err);
 }
 
 void

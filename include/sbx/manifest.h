@@ -86,6 +86,14 @@ int	sbx_manifest_parse(struct sbx_manifest **out, const void *buf,
 	    size_t len, const char *what, struct sbx_err *err);
 
 /* Free m and everything it points to; NULL is fine. */
+/*
+ * The same, taking ownership of buf (a malloc'ed block, freed by
+ * sbx_manifest_free() or here on failure) instead of copying it: for
+ * large manifests read whole from an archive.
+ */
+int	sbx_manifest_parse_owned(struct sbx_manifest **out, unsigned char *buf,
+	    size_t len, const char *what, struct sbx_err *err);
+
 void	sbx_manifest_free(struct sbx_manifest *m);
 
 /* The value of attribute name (ASCII case-insensitive) or NULL. */
