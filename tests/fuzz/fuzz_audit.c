@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_audit.c: the audit log's verifier and sink formats on hostile lines. */
+/* tests/fuzz/fuzz_audit.c: audit verifier and sink formats, hostile input. */
 /* SPDX-License-Identifier: ISC */
 #include <stddef.h>
 #include <stdint.h>
