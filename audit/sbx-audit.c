@@ -96,8 +96,9 @@ cmd_verify(int argc, char **argv)
 		fprintf(stderr, "%s: %s:%lu: %s: %s\n", progname, f->file,
 		    f->line, sbx_audit_problem_name(f->problem), f->detail);
 	if (!quiet && rc == SBX_OK)
-		printf("%" PRIu64 " events, chain intact; last seq %" PRIu64
+		printf("%" PRIu64 " event%s, chain intact; last seq %" PRIu64
 		    ", hash %s\n", sbx_audit_verify_events(v),
+		    sbx_audit_verify_events(v) == 1 ? "" : "s",
 		    sbx_audit_verify_last_seq(v),
 		    sbx_audit_verify_events(v) ? sbx_audit_verify_last_hash(v) :
 		    SBX_AUDIT_GENESIS);

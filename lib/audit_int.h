@@ -54,11 +54,12 @@ json_t	*sbx_audit__parse_line(const char *line, size_t len,
 bool	sbx_audit__is_hash(const char *s);
 
 /*
- * Read the end of the log open at fd: the seq and hash of the last
- * line that is an event, and whether the file ends mid-line.
+ * Read the end of the log open at fd, at most max bytes back: the seq
+ * and hash of the last line that is an event, and whether the file
+ * ends mid-line.
  */
 int	sbx_audit__tail(struct audit_tail *t, int fd, const char *path,
-	    struct sbx_err *err);
+	    size_t max, struct sbx_err *err);
 
 /*
  * Take an exclusive (or shared) flock on fd, waiting at most

@@ -112,7 +112,7 @@ tail_scan(struct audit_tail *t, const char *buf, size_t len, bool whole)
 }
 
 int
-sbx_audit__tail(struct audit_tail *t, int fd, const char *path,
+sbx_audit__tail(struct audit_tail *t, int fd, const char *path, size_t max,
     struct sbx_err *err)
 {
 	struct sbx_buf b = { 0 };
@@ -149,13 +149,13 @@ sbx_audit__tail(struct audit_tail *t, int fd, const char *path,
 		t->partial = b.p[b.len - 1] != '\n';
 		if (tail_scan(t, (char *)b.p, b.len, from == 0))
 			break;
-		if (from == 0 || want >= TAIL_MAX) {
+		if (from == 0 || want >= max) {
 			rc = sbx_err_set(err, SBX_EIO, "%s: no complete event "
 			    "in its last %zu bytes; rotate it (sbx-audit "
 			    "rotate)", path, want);
 			goto done;
 		}
-		want *= 4;
+		want = want > max / 4 ? max : want * 4;
 	}
 	rc = SBX_OK;
 done:
@@ -476,7 +476,8 @@ locked_write(struct sbx_audit_result *res, struct batch *b,
 	if ((rc = open_locked(&fd, conf->file, true, conf->lock_timeout_ms,
 	    err)) != SBX_OK)
 		goto done;
-	if ((rc = sbx_audit__tail(&t, fd, conf->file, err)) != SBX_OK ||
+	if ((rc = sbx_audit__tail(&t, fd, conf->file, TAIL_MAX, err)) !=
+	    SBX_OK ||
 	    (rc = batch_start(b, &t, err)) != SBX_OK)
 		goto done;
 	if (conf->sample_first > 0 &&
@@ -672,7 +673,9 @@ sbx_audit_rotate(char *rotated_out, uint64_t *seq_out, char *hash_out,
 	hash_out[0] = '\0';
 	if ((rc = open_locked(&fd, path, false, 5000, err)) != SBX_OK)
 		goto done;
-	if ((rc = sbx_audit__tail(&t, fd, path, err)) != SBX_OK)
+	/* No bound here: rotation is how a writer that found no event
+	 * near the end gets going again. */
+	if ((rc = sbx_audit__tail(&t, fd, path, SIZE_MAX, err)) != SBX_OK)
 		goto done;
 	/* End a torn last line, so that the old file ends cleanly. */
 	if (t.partial && write_all(fd, "\n", 1) == -1) {

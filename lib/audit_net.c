@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,11 +273,43 @@ done:
 	return rc;
 }
 
+/*
+ * A peer that closes the connection makes a write raise SIGPIPE, which
+ * would end the JVM or tool. libcurl with CURLOPT_NOSIGNAL does not
+ * guard TLS writes, so block it in this thread for the call and take
+ * any that came before unblocking (it is sent to the writing thread).
+ */
+static void
+sigpipe_block(sigset_t *old)
+{
+	sigset_t pipe;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, old);
+}
+
+static void
+sigpipe_restore(const sigset_t *old)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t pipe, pending;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	if (!sigismember(old, SIGPIPE) && sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGPIPE))
+		while (sigtimedwait(&pipe, NULL, &zero) == SIGPIPE)
+			;
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 int
 sbx_audit__http_post(struct audit_http *h, const void *body, size_t len,
     unsigned timeout_ms, struct sbx_err *err)
 {
 	long status = 0;
+	sigset_t old;
 	CURLcode c;
 
 	/* 0 would mean "no limit" to libcurl. */
@@ -288,7 +321,10 @@ sbx_audit__http_post(struct audit_http *h, const void *body, size_t len,
 	    (curl_off_t)len);
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
 	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
-	if ((c = curl_easy_perform(h->curl)) != CURLE_OK)
+	sigpipe_block(&old);
+	c = curl_easy_perform(h->curl);
+	sigpipe_restore(&old);
+	if (c != CURLE_OK)
 		return sbx_err_set(err, SBX_EIO, "%s: %s", h->url,
 		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(c));
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);

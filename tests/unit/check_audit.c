@@ -410,6 +410,55 @@ START_TEST(rotation_keeps_the_chain_across_files)
 }
 END_TEST
 
+/* Junk longer than a writer looks back: rotation gets writing going. */
+START_TEST(rotation_recovers_a_log_that_ends_in_junk)
+{
+	char rotated[PATH_MAX], hash[SBX_AUDIT_HASH_LEN + 1], *junk;
+	struct sbx_audit_conf c;
+	struct sbx_audit_event ev;
+	struct sbx_audit_result res;
+	struct sbx_audit_verify *v;
+	struct sbx_err err = { 0 };
+	uint64_t seq;
+	FILE *f;
+
+	emit_n(logpath, "payments", 3);
+	junk = malloc(600000);
+	memset(junk, 'j', 599999);
+	junk[599999] = '\0';
+	f = fopen(logpath, "a");
+	fprintf(f, "%s\n", junk);
+	fclose(f);
+	free(junk);
+
+	conf_for(&c, logpath);
+	fill(&ev, SBX_AUDIT_VIOLATION, "payments", T0);
+	ck_assert_int_eq(sbx_audit_emit(&res, &c, &ev, &err), SBX_EIO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no complete event in its last "
+	    "524288 bytes; rotate it (sbx-audit rotate)"));
+	ck_assert_uint_eq(res.counts[SBX_SINK_FILE][SBX_AUDIT_FAILED], 1);
+
+	ck_assert_int_eq(sbx_audit_rotate(rotated, &seq, hash, logpath, false,
+	    &err), SBX_OK);
+	ck_assert_uint_eq(seq, 3);
+	ck_assert_int_eq(sbx_audit_emit(&res, &c, &ev, &err), SBX_OK);
+	ck_assert_uint_eq(res.seq, 5);
+
+	ck_assert_int_eq(sbx_audit_verify_new(&v, NULL, &err), SBX_OK);
+	ck_assert_int_eq(sbx_audit_verify_file(v, rotated, &err), SBX_OK);
+	ck_assert_int_eq(sbx_audit_verify_file(v, logpath, &err), SBX_OK);
+	ck_assert_int_eq(sbx_audit_verify_finish(v, false, &err), SBX_EREJECT);
+	ck_assert_uint_eq(sbx_audit_verify_nfindings(v), 1);
+	ck_assert_int_eq(sbx_audit_verify_finding(v, 0)->problem,
+	    SBX_AUDIT_MALFORMED);
+	ck_assert_uint_eq(sbx_audit_verify_finding(v, 0)->line, 4);
+	ck_assert_str_eq(sbx_audit_verify_finding(v, 0)->detail,
+	    "line too long");
+	ck_assert_uint_eq(sbx_audit_verify_events(v), 5);
+	sbx_audit_verify_free(v);
+}
+END_TEST
+
 START_TEST(rotate_of_missing_log_is_eio)
 {
 	char rotated[PATH_MAX], hash[SBX_AUDIT_HASH_LEN + 1];
@@ -1695,6 +1744,7 @@ audit_suite(void)
 	tcase_add_test(tc,
 	    verify_rejects_bad_anchor_and_reads_missing_file_as_eio);
 	tcase_add_test(tc, rotation_keeps_the_chain_across_files);
+	tcase_add_test(tc, rotation_recovers_a_log_that_ends_in_junk);
 	tcase_add_test(tc, rotate_of_missing_log_is_eio);
 	tcase_add_test(tc, partial_line_is_reported_and_next_writer_goes_on);
 	tcase_add_test(tc, sigkill_during_appends_loses_no_complete_event);
