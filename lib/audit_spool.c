@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -516,32 +517,74 @@ done:
 	return rc;
 }
 
+/* One sink's drain, run in its own thread when there are several. */
+struct job {
+	struct sbx_audit_result	 res;		/* this sink's counts */
+	const struct sbx_audit_conf *conf;
+	enum sbx_audit_sink	 sink;
+	int64_t			 deadline;
+	const struct audit_own	*own;
+	pthread_t		 thread;
+	bool			 threaded;
+};
+
+static void *
+run_job(void *arg)
+{
+	struct job *j = arg;
+	struct sender sd = { j->sink, j->conf, NULL };
+	struct sbx_err e = { 0 };
+	size_t sent_own = 0;
+
+	if (drain_sink(&j->res, &sd, j->deadline, j->own, &sent_own, &e) !=
+	    SBX_OK) {
+		note(&j->res, j->sink, &e);
+		sync_spool(j->conf, j->sink);
+	}
+	sbx_audit__http_free(sd.http);
+	/* Ours that wait (not lost: those were counted failed). */
+	if (j->own != NULL && !(j->own->failed & (1u << j->sink)))
+		j->res.counts[j->sink][SBX_AUDIT_SPOOLED] += j->own->n -
+		    sent_own;
+	return NULL;
+}
+
+/*
+ * Sinks are drained side by side, so that one that is down uses up
+ * the budget for itself only; each stops at the deadline on its own.
+ */
 void
 sbx_audit__drain(struct sbx_audit_result *res,
     const struct sbx_audit_conf *conf, int64_t deadline,
     const struct audit_own *own)
 {
-	struct sender sd;
-	struct sbx_err e = { 0 };
-	size_t sent_own;
-	int sink;
+	struct job jobs[SBX_SINK_COUNT];
+	int sink, n = 0, i, o;
 
 	for (sink = SBX_SINK_FILE + 1; sink < SBX_SINK_COUNT; sink++) {
 		if (sink_target(conf, sink) == NULL)
 			continue;
-		sd.sink = sink;
-		sd.conf = conf;
-		sd.http = NULL;
-		sent_own = 0;
-		if (drain_sink(res, &sd, deadline, own, &sent_own, &e) !=
-		    SBX_OK) {
-			note(res, sink, &e);
-			sync_spool(conf, sink);
-		}
-		sbx_audit__http_free(sd.http);
-		/* Ours that wait (not lost: those were counted failed). */
-		if (own != NULL && !(own->failed & (1u << sink)))
-			res->counts[sink][SBX_AUDIT_SPOOLED] += own->n -
-			    sent_own;
+		memset(&jobs[n], 0, sizeof(jobs[n]));
+		jobs[n].conf = conf;
+		jobs[n].sink = sink;
+		jobs[n].deadline = deadline;
+		jobs[n].own = own;
+		n++;
+	}
+	/* A thread that cannot start runs here instead. */
+	for (i = 0; i < n; i++)
+		jobs[i].threaded = n > 1 && pthread_create(&jobs[i].thread,
+		    NULL, run_job, &jobs[i]) == 0;
+	for (i = 0; i < n; i++) {
+		if (jobs[i].threaded)
+			pthread_join(jobs[i].thread, NULL);
+		else
+			run_job(&jobs[i]);
+		for (o = 0; o < SBX_AUDIT_OUTCOME_COUNT; o++)
+			res->counts[jobs[i].sink][o] +=
+			    jobs[i].res.counts[jobs[i].sink][o];
+		if (res->sink_msg[0] == '\0')
+			memcpy(res->sink_msg, jobs[i].res.sink_msg,
+			    sizeof(res->sink_msg));
 	}
 }
