@@ -81,12 +81,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbx.a
 check: deps all $(UNITS)
 	@$(MAKE) --no-print-directory unit e2e san fuzz-run
 
+# Every suite runs even after a failure; the list of failures ends it.
 unit: $(UNITS)
-	@set -e; for t in $(UNITS); do echo "== $$t"; $$t; done
+	@bad=""; for t in $(UNITS); do echo "== $$t"; \
+	    $$t || bad="$$bad $$t"; done; \
+	    if [ -n "$$bad" ]; then echo "FAILED:$$bad"; exit 1; fi
 
 e2e: all
-	@set -e; for t in $(E2E); do echo "== $$t"; \
-	    SBX_BIN=$(CURDIR)/$(BIN) bash $$t; done
+	@bad=""; for t in $(E2E); do echo "== $$t"; \
+	    SBX_BIN=$(CURDIR)/$(BIN) bash $$t || bad="$$bad $$t"; done; \
+	    if [ -n "$$bad" ]; then echo "FAILED:$$bad"; exit 1; fi
 
 san:
 	@$(MAKE) --no-print-directory BUILD=build-san BIN=build-san/bin \
