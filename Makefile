@@ -79,7 +79,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbx.a
 # missing, build, run every unit suite, every end-to-end script, the
 # sanitizer build of the unit suites, and each fuzzer for a short while.
 check: deps all $(UNITS)
-	@$(MAKE) --no-print-directory unit e2e san fuzz-run
+	@$(MAKE) --no-print-directory -k unit e2e san fuzz-run
 
 # Every suite runs even after a failure; the list of failures ends it.
 unit: $(UNITS)
