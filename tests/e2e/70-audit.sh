@@ -38,6 +38,7 @@ ok() {
 
 # --- the services -----------------------------------------------------
 
+# shellcheck disable=SC2119
 svc_start_journal || fail "journal-remote and gatewayd did not start"
 
 start_rsyslog() {
