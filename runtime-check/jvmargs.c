@@ -423,6 +423,7 @@ expand_launcher(struct sbx_jvmargs *a, const struct sbx_jvm_input *in,
 	    in->jdk_java_options, "JDK_JAVA_OPTIONS", env_src, true)) !=
 	    SBX_OK)
 		return rc;
+	a->env_tokens = a->c[0].tokens.n;
 	for (i = 1; i < in->argc; i++) {
 		const char *arg = in->argv[i];
 

@@ -130,6 +130,9 @@ struct sbx_jvmargs {
 	size_t		 main_token;	/* its index in container 0 */
 	bool		 vm_created;	/* false: the launcher exits first
 					   (-fullversion) */
+	size_t		 env_tokens;	/* container 0 tokens that came from
+					   JDK_JAVA_OPTIONS (they come
+					   first) */
 	size_t		 expand_until;	/* container 0 tokens before this
 					   index would be @-expanded if
 					   they were written on the

@@ -511,6 +511,7 @@ START_TEST(tokens_remember_where_they_were_written)
 	/* "@x" after the main class is an argument of the program. */
 	ck_assert_str_eq(a->c[0].tokens.v[4], "@x");
 	ck_assert_uint_eq(a->expand_until, 4);
+	ck_assert_uint_eq(a->env_tokens, 1);
 	ck_assert_uint_eq(a->items[0].container, 0);
 	ck_assert_uint_eq(a->items[0].token, 1);
 	sbx_jvmargs_free(a);

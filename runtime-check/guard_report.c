@@ -1,0 +1,168 @@
+/* runtime-check/guard_report.c: the audit event and the metrics of a check. */
+/* SPDX-License-Identifier: ISC */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sbx/audit.h>
+#include <sbx/err.h>
+#include <sbx/guard.h>
+#include <sbx/metrics.h>
+#include <sbx/policy.h>
+
+#include "guard_int.h"
+
+#define DETAIL_MAX	1024
+
+/*
+ * The file the event is about: the one the first finding names, else
+ * the first agent (the first file at all for a command without one).
+ */
+static const struct gfile *
+event_file(const struct sbx_guard *g)
+{
+	size_t i;
+
+	if (g->nf > 0) {
+		for (i = 0; i < g->nfiles; i++)
+			if (strcmp(g->files[i]->path, g->f[0].subject) == 0)
+				return g->files[i];
+		return NULL;
+	}
+	for (i = 0; i < g->nfiles; i++)
+		if (g->files[i]->role == ROLE_AGENT)
+			return g->files[i];
+	return g->nfiles > 0 ? g->files[0] : NULL;
+}
+
+/* The first finding's reason, then the others in short. */
+static void
+detail(char *out, size_t n, const struct sbx_guard *g)
+{
+	size_t i, len;
+
+	snprintf(out, n, "%s", g->f[0].reason);
+	for (i = 1; i < g->nf && (len = strlen(out)) + 1 < n; i++)
+		snprintf(out + len, n - len, "%s %s: %s (%s)", i == 1 ?
+		    "; also" : ";", g->f[i].subject,
+		    sbx_violation_name(g->f[i].type), g->f[i].reason);
+}
+
+static void
+fill_event(struct sbx_audit_event *ev, const struct sbx_guard *g,
+    int argc, char *const *argv, char *buf, size_t n)
+{
+	const struct gfile *f = event_file(g);
+
+	sbx_audit_event_init(ev, g->verdict == SBX_GUARD_ACCEPTED ?
+	    SBX_AUDIT_CHECK : SBX_AUDIT_VIOLATION, g->conf.progname);
+	ev->tenant = g->tenant;
+	ev->operation = "guard";
+	ev->artifact.size = -1;
+	if (f != NULL) {
+		ev->artifact.path = f->path;
+		ev->artifact.sha256 = f->sha256[0] ? f->sha256 : NULL;
+		ev->artifact.size = f->fd != -1 || f->checked ?
+		    (int64_t)f->st.st_size : -1;
+		ev->signer.key_id = f->key_id[0] ? f->key_id : NULL;
+		ev->signer.name = f->signer[0] ? f->signer : NULL;
+		ev->signer.subject = f->subject[0] ? f->subject : NULL;
+	} else if (g->nf > 0)
+		ev->artifact.path = g->f[0].subject;
+	if (g->nf > 0) {
+		detail(buf, n, g);
+		ev->violation.type = g->f[0].type;
+		ev->violation.detail = buf;
+		ev->policy.rule = g->f[0].rule;
+	}
+	ev->decision = g->verdict == SBX_GUARD_ACCEPTED ? SBX_AUDIT_ACCEPTED :
+	    g->verdict == SBX_GUARD_AUDITED ? SBX_AUDIT_AUDITED :
+	    SBX_AUDIT_REFUSED;
+	ev->policy.path = g->policy->path;
+	ev->policy.sha256 = g->policy->sha256[0] ? g->policy->sha256 : NULL;
+	if (argv != NULL) {
+		ev->process.pid = getpid();
+		ev->process.uid = getuid();
+		ev->process.executable = g->java_exe[0] ? g->java_exe : NULL;
+		ev->process.argc = argc;
+		ev->process.argv = argv;
+	}
+}
+
+static int
+write_audit(struct sbx_guard *g, struct sbx_metrics *m, int argc,
+    char *const *argv, struct sbx_err *err)
+{
+	struct sbx_audit_conf conf;
+	struct sbx_audit_event ev;
+	struct sbx_audit_result res;
+	char buf[DETAIL_MAX];
+	int rc, s, o;
+
+	if (g->policy->audit.file == NULL || g->policy->path == NULL)
+		return SBX_OK;
+	if ((rc = sbx_audit_conf_load(&conf, g->policy->path, err)) != SBX_OK)
+		return rc;
+	fill_event(&ev, g, argc, argv, buf, sizeof(buf));
+	memset(&res, 0, sizeof(res));
+	rc = sbx_audit_emit(&res, &conf, &ev, err);
+	for (s = 0; m != NULL && s < SBX_SINK_COUNT; s++)
+		for (o = 0; o < SBX_AUDIT_OUTCOME_COUNT; o++)
+			if (res.counts[s][o] > 0)
+				(void)sbx_metrics_audit(m,
+				    sbx_audit_sink_name(s), o,
+				    res.counts[s][o], NULL);
+	sbx_audit_conf_release(&conf);
+	return rc;
+}
+
+static int
+write_metrics(struct sbx_guard *g, struct sbx_metrics *m,
+    struct sbx_err *err)
+{
+	const struct sbx_policy_metrics *pm = &g->policy->metrics;
+	struct sbx_metrics_conf conf = {
+		.textfile_dir = pm->textfile_dir,
+		.pushgateway = pm->pushgateway,
+		.job = pm->job, .instance = pm->instance,
+		.budget_ms = pm->budget_ms
+	};
+	enum sbx_check_result r = g->verdict == SBX_GUARD_ACCEPTED ?
+	    SBX_CHECK_ACCEPTED : g->verdict == SBX_GUARD_AUDITED ?
+	    SBX_CHECK_AUDITED : SBX_CHECK_REJECTED;
+	size_t i;
+	int rc;
+
+	if (pm->textfile_dir == NULL && pm->pushgateway == NULL)
+		return SBX_OK;
+	if ((rc = sbx_metrics_check(m, g->conf.tool, r, g->tenant, g->seconds,
+	    err)) != SBX_OK)
+		return rc;
+	for (i = 0; i < g->nf; i++)
+		if ((rc = sbx_metrics_violation(m, g->f[i].type, g->tenant,
+		    err)) != SBX_OK)
+			return rc;
+	return sbx_metrics_flush(m, &conf, err);
+}
+
+/*
+ * The audit event first: its failure is what the caller acts on. The
+ * metrics are best effort (a Pushgateway that is down must not stop a
+ * JVM), but their time counts in the check's budget all the same.
+ */
+int
+sbx_guard_report(struct sbx_guard *g, int argc, char *const *argv,
+    struct sbx_err *err)
+{
+	struct sbx_metrics *m = NULL;
+	struct sbx_err merr = { 0 };
+	int rc;
+
+	if (sbx_metrics_new(&m, &merr) != SBX_OK)
+		m = NULL;
+	rc = write_audit(g, m, argc, argv, err);
+	if (m != NULL)
+		(void)write_metrics(g, m, &merr);
+	sbx_metrics_free(m);
+	return rc;
+}
