@@ -32,7 +32,7 @@
 #define MAXLINES	64
 
 static char dir[64];
-static char logpath[PATH_MAX];
+static char logpath[128];
 static char *const test_argv[] = {
 	"/usr/bin/java", "-javaagent:/opt/agents/a.jar", "-jar", "app.jar",
 	NULL
@@ -649,6 +649,47 @@ static const struct {
 	{ "--token", "--verbose", "[redacted]",
 	    "whatever follows a secret option" },
 };
+
+/* Writers racing a rotation follow it into the new file. */
+START_TEST(appends_during_rotations_keep_one_chain)
+{
+	char rotated[PATH_MAX], hash[SBX_AUDIT_HASH_LEN + 1], name[PATH_MAX];
+	struct sbx_audit_verify *v;
+	struct sbx_err err = { 0 };
+	struct timespec nap = { 0, 3000000 };
+	uint64_t seq;
+	pid_t pids[20];
+	int i, status;
+
+	emit_n(logpath, "first", 1);
+	for (i = 0; i < 20; i++)
+		if ((pids[i] = fork()) == 0) {
+			emit_n(logpath, "racer", 20);
+			_exit(0);
+		}
+	for (i = 0; i < 3; i++) {
+		nanosleep(&nap, NULL);
+		ck_assert_int_eq(sbx_audit_rotate(rotated, &seq, hash, logpath,
+		    false, &err), SBX_OK);
+	}
+	for (i = 0; i < 20; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert_int_eq(WEXITSTATUS(status), 0);
+	}
+	ck_assert_int_eq(sbx_audit_verify_new(&v, NULL, &err), SBX_OK);
+	for (i = 1; i <= 3; i++) {
+		snprintf(name, sizeof(name), "%s.%d", logpath, i);
+		ck_assert_int_eq(sbx_audit_verify_file(v, name, &err), SBX_OK);
+	}
+	ck_assert_int_eq(sbx_audit_verify_file(v, logpath, &err), SBX_OK);
+	ck_assert_msg(sbx_audit_verify_finish(v, false, &err) == SBX_OK, "%s",
+	    err.msg);
+	/* 1 + 20 * 20 events and three sbx.rotate. */
+	ck_assert_uint_eq(sbx_audit_verify_events(v), 404);
+	ck_assert_uint_eq(sbx_audit_verify_last_seq(v), 404);
+	sbx_audit_verify_free(v);
+}
+END_TEST
 
 START_TEST(redaction_table)
 {
@@ -1769,6 +1810,7 @@ audit_suite(void)
 	tcase_add_test(tc, partial_line_is_reported_and_next_writer_goes_on);
 	tcase_add_test(tc, sigkill_during_appends_loses_no_complete_event);
 	tcase_add_test(tc, fifty_processes_append_without_interleaving);
+	tcase_add_test(tc, appends_during_rotations_keep_one_chain);
 	tcase_add_loop_test(tc, redaction_table, 0,
 	    sizeof(redact_cases) / sizeof(redact_cases[0]));
 	tcase_add_test(tc, redacted_argv_is_capped);
