@@ -192,11 +192,13 @@ struct sbx_audit_result {
  * complete line; a partial last line left by a killed writer is
  * terminated and kept as evidence), with due sbx.sampled summaries
  * before it; then hand it to each configured sink within the time
- * budget, spooling what cannot be sent. Returns SBX_OK when the event
- * is in the log or was left out on purpose (sampling, log_passing);
- * SBX_EIO when the log could not be written (the caller decides to
- * refuse); SBX_ECONFIG for a bad conf or event. Sink failures never
- * fail the call: they are counted in res.
+ * budget (one thread a sink when there are several), spooling what
+ * cannot be sent. Safe from many threads and processes at once.
+ * Returns SBX_OK when the event is in the log or was left out on
+ * purpose (sampling, log_passing); SBX_EIO when the log could not be
+ * written (the caller decides to refuse); SBX_ECONFIG for a bad conf
+ * or event. Sink failures never fail the call: they are counted in
+ * res, and the first one is described in res->sink_msg.
  */
 int	sbx_audit_emit(struct sbx_audit_result *res,
 	    const struct sbx_audit_conf *conf, const struct sbx_audit_event *ev,
