@@ -18,8 +18,10 @@
 #include <sbx/key.h>
 #include <sbx/keyring.h>
 
+#include "keyring_int.h"
+
 #define KEYRING_TYPE	"sbx-keyring"
-#define KEYRING_MAX	(16 << 20)	/* bytes of JSON */
+#define KEYRING_MAX	SBX_KEYRING_MAX	/* bytes of JSON */
 #define NAME_MAX_LEN	64
 
 struct sbx_keyring {
@@ -29,13 +31,7 @@ struct sbx_keyring {
 	struct sbx_keyring_key **keys;
 	size_t		 nkeys;
 	size_t		 cap;
-	json_t		*signatures;		/* kept as read, unverified */
-};
-
-/* Where a field sits, for messages: "keys[2].status". */
-struct where {
-	const char	*path;
-	char		 at[48];
+	json_t		*signatures;		/* as read; see root.c */
 };
 
 static const struct {
@@ -45,6 +41,7 @@ static const struct {
 	{ "jar", SBX_ROLE_JAR },
 	{ "provenance", SBX_ROLE_PROVENANCE },
 	{ "keyring", SBX_ROLE_KEYRING },
+	{ "tsa", SBX_ROLE_TSA },
 	{ "ca", SBX_ROLE_CA },
 };
 
@@ -63,15 +60,10 @@ static const char *const key_fields[] = {
 	"not_before", "not_after", "added", "certificate", "public_key", NULL
 };
 
-static const char *const sig_fields[] = { "keyid", "sig", NULL };
-
-static int bad(struct sbx_err *err, const struct where *w, const char *field,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
 /* "PATH: keys[2].status: what", or "PATH: what" at the top. */
-static int
-bad(struct sbx_err *err, const struct where *w, const char *field,
-    const char *fmt, ...)
+int
+sbx_kr_bad(struct sbx_err *err, const struct sbx_kr_where *w,
+    const char *field, const char *fmt, ...)
 {
 	char what[160], at[96];
 	va_list ap;
@@ -87,8 +79,8 @@ bad(struct sbx_err *err, const struct where *w, const char *field,
 	    what);
 }
 
-static void
-key_free(struct sbx_keyring_key *k)
+void
+sbx_kr_key_free(struct sbx_keyring_key *k)
 {
 	if (k == NULL)
 		return;
@@ -114,8 +106,8 @@ sbx_keyring_time_format(char out[SBX_TIME_LEN + 1], int64_t t)
 }
 
 /* Only the one spelling the keyring writes: no zones, no fractions. */
-static bool
-parse_time(int64_t *out, const char *s)
+bool
+sbx_keyring_time_parse(int64_t *out, const char *s)
 {
 	char again[SBX_TIME_LEN + 1];
 	struct tm tm;
@@ -138,8 +130,8 @@ parse_time(int64_t *out, const char *s)
 	return true;
 }
 
-static bool
-is_hex_id(const char *s)
+bool
+sbx_kr_is_hex_id(const char *s)
 {
 	size_t i;
 
@@ -156,7 +148,7 @@ is_good_name(const char *s)
 {
 	size_t i, n = strlen(s);
 
-	if (n == 0 || n > NAME_MAX_LEN || s[0] == '-' || is_hex_id(s))
+	if (n == 0 || n > NAME_MAX_LEN || s[0] == '-' || sbx_kr_is_hex_id(s))
 		return false;
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
@@ -185,7 +177,7 @@ sbx_roles_parse(unsigned *out, const char *list, struct sbx_err *err)
 		if (bit == 0 || (*out & bit) != 0) {
 			*out = 0;
 			return sbx_err_set(err, SBX_ECONFIG, "role '%.*s' %s: "
-			    "roles are jar, provenance, keyring and ca",
+			    "roles are jar, provenance, keyring, tsa and ca",
 			    (int)n, p, bit == 0 ? "is unknown" :
 			    "is given twice");
 		}
@@ -239,16 +231,26 @@ sbx_keyring_expires(const struct sbx_keyring *kr)
 	return kr->expires;
 }
 
-/* A changed keyring is a new version; old signatures do not cover it. */
+/*
+ * A changed keyring is a new version, raised once per run; no
+ * signature covers a change, even one made after signing.
+ */
 static void
 touch(struct sbx_keyring *kr)
 {
+	json_decref(kr->signatures);
+	kr->signatures = NULL;
 	if (kr->changed)
 		return;
 	kr->changed = true;
 	kr->version++;
-	json_decref(kr->signatures);
-	kr->signatures = NULL;
+}
+
+void
+sbx_keyring_set_expires(struct sbx_keyring *kr, int64_t expires)
+{
+	kr->expires = expires;
+	touch(kr);
 }
 
 static int
@@ -314,6 +316,35 @@ code_signing_fault(X509 *cert)
 	return NULL;
 }
 
+/*
+ * RFC 3161 section 2.3: a TSA's certificate carries exactly one
+ * extended key usage, id-kp-timeStamping, and marks it critical.
+ */
+static const char *
+timestamping_fault(X509 *cert)
+{
+	int i = X509_get_ext_by_NID(cert, NID_ext_key_usage, -1);
+
+	if (i < 0 || !(X509_get_extension_flags(cert) & EXFLAG_XKUSAGE))
+		return "has no extended key usage timeStamping";
+	if (X509_get_extended_key_usage(cert) != XKU_TIMESTAMP)
+		return "has an extended key usage other than timeStamping "
+		    "alone";
+	if (!X509_EXTENSION_get_critical(X509_get_ext(cert, i)))
+		return "has a timeStamping extended key usage that is not "
+		    "critical";
+	return NULL;
+}
+
+/* What a signer's own certificate must allow for the role. */
+static const char *
+leaf_fault(X509 *cert, unsigned role)
+{
+	if (role & SBX_ROLE_TSA)
+		return timestamping_fault(cert);
+	return code_signing_fault(cert);
+}
+
 static const char *
 entry_fault(X509 *cert, unsigned roles)
 {
@@ -323,8 +354,11 @@ entry_fault(X509 *cert, unsigned roles)
 		return "role ca needs a CA certificate (basicConstraints "
 		    "CA:TRUE)";
 	if ((roles & SBX_ROLE_JAR) && !(roles & SBX_ROLE_CA) &&
-	    cert != NULL)
+	    cert != NULL && code_signing_fault(cert) != NULL)
 		return code_signing_fault(cert);
+	if ((roles & SBX_ROLE_TSA) && !(roles & SBX_ROLE_CA) &&
+	    cert != NULL)
+		return timestamping_fault(cert);
 	return NULL;
 }
 
@@ -400,7 +434,7 @@ sbx_keyring_add_cert(struct sbx_keyring *kr, X509 *cert, const char *name,
 	k = NULL;
 	touch(kr);
 done:
-	key_free(k);
+	sbx_kr_key_free(k);
 	return rc;
 }
 
@@ -495,7 +529,7 @@ sbx_keyring_free(struct sbx_keyring *kr)
 	if (kr == NULL)
 		return;
 	for (i = 0; i < kr->nkeys; i++)
-		key_free(kr->keys[i]);
+		sbx_kr_key_free(kr->keys[i]);
 	free(kr->keys);
 	json_decref(kr->signatures);
 	free(kr);
@@ -503,9 +537,9 @@ sbx_keyring_free(struct sbx_keyring *kr)
 
 /* ---- reading ---- */
 
-static int
-check_fields(json_t *obj, const char *const *allowed,
-    const struct where *w, struct sbx_err *err)
+int
+sbx_kr_check_fields(json_t *obj, const char *const *allowed,
+    const struct sbx_kr_where *w, struct sbx_err *err)
 {
 	const char *name;
 	json_t *v;
@@ -516,15 +550,16 @@ check_fields(json_t *obj, const char *const *allowed,
 			if (strcmp(allowed[i], name) == 0)
 				break;
 		if (allowed[i] == NULL)
-			return bad(err, w, "", "unknown field '%s'", name);
+			return sbx_kr_bad(err, w, "", "unknown field '%s'",
+			    name);
 	}
 	return SBX_OK;
 }
 
 /* A string field; absent or null gives NULL unless required. */
-static int
-get_str(const char **out, json_t *obj, const char *field, bool required,
-    const struct where *w, struct sbx_err *err)
+int
+sbx_kr_get_str(const char **out, json_t *obj, const char *field,
+    bool required, const struct sbx_kr_where *w, struct sbx_err *err)
 {
 	json_t *v = json_object_get(obj, field);
 
@@ -532,36 +567,37 @@ get_str(const char **out, json_t *obj, const char *field, bool required,
 	if ((v == NULL || json_is_null(v)) && !required)
 		return SBX_OK;
 	if (v == NULL)
-		return bad(err, w, field, "%s", "missing");
+		return sbx_kr_bad(err, w, field, "%s", "missing");
 	if (!json_is_string(v))
-		return bad(err, w, field, "%s", "must be a string");
+		return sbx_kr_bad(err, w, field, "%s", "must be a string");
 	*out = json_string_value(v);
 	if ((*out)[0] == '\0')
-		return bad(err, w, field, "%s", "must not be empty");
+		return sbx_kr_bad(err, w, field, "%s", "must not be empty");
 	return SBX_OK;
 }
 
-static int
-get_time(int64_t *out, bool *present, json_t *obj, const char *field,
-    bool required, const struct where *w, struct sbx_err *err)
+int
+sbx_kr_get_time(int64_t *out, bool *present, json_t *obj,
+    const char *field, bool required, const struct sbx_kr_where *w,
+    struct sbx_err *err)
 {
 	const char *s;
 	int rc;
 
 	*out = 0;
 	*present = false;
-	if ((rc = get_str(&s, obj, field, required, w, err)) != SBX_OK ||
-	    s == NULL)
+	if ((rc = sbx_kr_get_str(&s, obj, field, required, w, err)) !=
+	    SBX_OK || s == NULL)
 		return rc;
-	if (!parse_time(out, s))
-		return bad(err, w, field, "'%s' is not a time such as "
+	if (!sbx_keyring_time_parse(out, s))
+		return sbx_kr_bad(err, w, field, "'%s' is not a time such as "
 		    "2026-12-03T00:00:00Z", s);
 	*present = true;
 	return SBX_OK;
 }
 
 static int
-get_roles(unsigned *out, json_t *obj, const struct where *w,
+get_roles(unsigned *out, json_t *obj, const struct sbx_kr_where *w,
     struct sbx_err *err)
 {
 	json_t *v = json_object_get(obj, "roles"), *r;
@@ -571,43 +607,59 @@ get_roles(unsigned *out, json_t *obj, const struct where *w,
 
 	*out = 0;
 	if (v == NULL)
-		return bad(err, w, "roles", "missing");
+		return sbx_kr_bad(err, w, "roles", "missing");
 	if (!json_is_array(v) || json_array_size(v) == 0)
-		return bad(err, w, "roles", "must be a list of roles");
+		return sbx_kr_bad(err, w, "roles", "must be a list of roles");
 	json_array_foreach(v, i, r) {
 		if (!json_is_string(r) ||
 		    strchr(json_string_value(r), ',') != NULL ||
 		    sbx_roles_parse(&bit, json_string_value(r), &sub) !=
 		    SBX_OK || (*out & bit) != 0)
-			return bad(err, w, "roles", "must name jar, "
-			    "provenance, keyring or ca, each once");
+			return sbx_kr_bad(err, w, "roles", "must name jar, "
+			    "provenance, keyring, tsa or ca, each once");
 		*out |= bit;
 	}
 	return SBX_OK;
 }
 
 static int
-get_status(enum sbx_key_status *out, json_t *obj, const struct where *w,
-    struct sbx_err *err)
+get_status(enum sbx_key_status *out, json_t *obj,
+    const struct sbx_kr_where *w, struct sbx_err *err)
 {
 	const char *s;
 	size_t i;
 	int rc;
 
-	if ((rc = get_str(&s, obj, "status", true, w, err)) != SBX_OK)
+	if ((rc = sbx_kr_get_str(&s, obj, "status", true, w, err)) != SBX_OK)
 		return rc;
 	for (i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
 		if (strcmp(s, status_names[i]) == 0) {
 			*out = (enum sbx_key_status)i;
 			return SBX_OK;
 		}
-	return bad(err, w, "status", "'%s' is not active, retired or revoked",
-	    s);
+	return sbx_kr_bad(err, w, "status", "'%s' is not active, retired or "
+	    "revoked", s);
+}
+
+int
+sbx_kr_get_count(uint64_t *out, json_t *obj, const char *field,
+    const struct sbx_kr_where *w, struct sbx_err *err)
+{
+	json_t *v = json_object_get(obj, field);
+
+	*out = 0;
+	if (v == NULL)
+		return sbx_kr_bad(err, w, field, "missing");
+	if (!json_is_integer(v) || json_integer_value(v) < 1)
+		return sbx_kr_bad(err, w, field, "must be a whole number "
+		    "from 1");
+	*out = (uint64_t)json_integer_value(v);
+	return SBX_OK;
 }
 
 /* One PEM object and nothing but white space after it. */
 static int
-get_pem(struct sbx_keyring_key *k, json_t *obj, const struct where *w,
+get_pem(struct sbx_keyring_key *k, json_t *obj, const struct sbx_kr_where *w,
     struct sbx_err *err)
 {
 	const char *cert, *pub, *field;
@@ -615,16 +667,18 @@ get_pem(struct sbx_keyring_key *k, json_t *obj, const struct where *w,
 	char rest[8];
 	int rc, n;
 
-	if ((rc = get_str(&cert, obj, "certificate", false, w, err)) !=
-	    SBX_OK ||
-	    (rc = get_str(&pub, obj, "public_key", false, w, err)) != SBX_OK)
+	if ((rc = sbx_kr_get_str(&cert, obj, "certificate", false, w,
+	    err)) != SBX_OK ||
+	    (rc = sbx_kr_get_str(&pub, obj, "public_key", false, w, err)) !=
+	    SBX_OK)
 		return rc;
 	if ((cert == NULL) == (pub == NULL))
-		return bad(err, w, "", "needs either certificate or "
+		return sbx_kr_bad(err, w, "", "needs either certificate or "
 		    "public_key");
 	field = cert != NULL ? "certificate" : "public_key";
 	if (strncmp(cert != NULL ? cert : pub, "-----BEGIN ", 11) != 0)
-		return bad(err, w, field, "%s", "must start with -----BEGIN");
+		return sbx_kr_bad(err, w, field, "%s", "must start with "
+		    "-----BEGIN");
 	if ((bio = BIO_new_mem_buf(cert != NULL ? cert : pub, -1)) == NULL)
 		return sbx_err_ssl(err, SBX_ENOMEM, "out of memory");
 	if (cert != NULL && (k->cert = PEM_read_bio_X509(bio, NULL, NULL,
@@ -638,74 +692,23 @@ get_pem(struct sbx_keyring_key *k, json_t *obj, const struct where *w,
 	BIO_free(bio);
 	ERR_clear_error();
 	if (k->pub == NULL || n == 1)
-		return bad(err, w, field, "%s", cert != NULL ?
+		return sbx_kr_bad(err, w, field, "%s", cert != NULL ?
 		    "not one PEM certificate" : "not one PEM public key");
 	return SBX_OK;
 }
 
-static int
-get_window(struct sbx_keyring_key *k, json_t *obj, const struct where *w,
-    struct sbx_err *err)
+int
+sbx_kr_get_key(struct sbx_keyring_key *k, json_t *obj,
+    const struct sbx_kr_where *w, struct sbx_err *err)
 {
-	bool present;
+	const char *id;
 	int rc;
 
-	if ((rc = get_time(&k->not_before, &present, obj, "not_before", true,
-	    w, err)) != SBX_OK ||
-	    (rc = get_time(&k->not_after, &present, obj, "not_after", true,
-	    w, err)) != SBX_OK ||
-	    (rc = get_time(&k->added, &present, obj, "added", true, w,
-	    err)) != SBX_OK)
+	if ((rc = sbx_kr_get_str(&id, obj, "id", true, w, err)) != SBX_OK)
 		return rc;
-	if (k->not_after <= k->not_before)
-		return bad(err, w, "not_after", "must be after "
-		    "not_before");
-	return SBX_OK;
-}
-
-/* active: no time, no reason; retired: a time; revoked: both. */
-static int
-get_state(struct sbx_keyring_key *k, json_t *obj, const struct where *w,
-    struct sbx_err *err)
-{
-	const char *reason;
-	bool timed;
-	int rc;
-
-	if ((rc = get_status(&k->status, obj, w, err)) != SBX_OK ||
-	    (rc = get_time(&k->status_time, &timed, obj, "status_time",
-	    k->status != SBX_KEY_ACTIVE, w, err)) != SBX_OK ||
-	    (rc = get_str(&reason, obj, "reason", k->status ==
-	    SBX_KEY_REVOKED, w, err)) != SBX_OK)
-		return rc;
-	if (k->status == SBX_KEY_ACTIVE && timed)
-		return bad(err, w, "status_time", "must be null for an "
-		    "active key");
-	if (k->status != SBX_KEY_REVOKED && reason != NULL)
-		return bad(err, w, "reason", "is for revoked keys only");
-	if (reason != NULL && (k->reason = strdup(reason)) == NULL)
-		return sbx_err_set(err, SBX_ENOMEM, "out of memory");
-	return SBX_OK;
-}
-
-static int
-get_identity(struct sbx_keyring_key *k, json_t *obj, const struct where *w,
-    struct sbx_err *err)
-{
-	const char *id, *name, *fault;
-	int rc;
-
-	if ((rc = get_str(&id, obj, "id", true, w, err)) != SBX_OK ||
-	    (rc = get_str(&name, obj, "name", true, w, err)) != SBX_OK)
-		return rc;
-	if (!is_hex_id(id))
-		return bad(err, w, "id", "must be 64 lower-case hex "
+	if (!sbx_kr_is_hex_id(id))
+		return sbx_kr_bad(err, w, "id", "must be 64 lower-case hex "
 		    "digits");
-	if (!is_good_name(name))
-		return bad(err, w, "name", "'%s' is not a good name: use 1 to "
-		    "64 of A-Z a-z 0-9 . _ @ + -", name);
-	if ((k->name = strdup(name)) == NULL)
-		return sbx_err_set(err, SBX_ENOMEM, "out of memory");
 	if ((rc = get_pem(k, obj, w, err)) != SBX_OK)
 		return rc;
 
@@ -713,23 +716,88 @@ get_identity(struct sbx_keyring_key *k, json_t *obj, const struct where *w,
 	if ((rc = sbx_keyid(k->id, k->pub, err)) != SBX_OK)
 		return rc;
 	if (strcmp(k->id, id) != 0)
-		return bad(err, w, "id", "does not match the key, whose id is "
-		    "%s", k->id);
-	if ((fault = entry_fault(k->cert, k->roles)) != NULL)
-		return bad(err, w, "certificate", "%s", fault);
+		return sbx_kr_bad(err, w, "id", "does not match the key, whose "
+		    "id is %s", k->id);
 	return SBX_OK;
 }
 
 static int
-parse_key(struct sbx_keyring *kr, json_t *obj, struct where *w,
+get_window(struct sbx_keyring_key *k, json_t *obj,
+    const struct sbx_kr_where *w, struct sbx_err *err)
+{
+	bool present;
+	int rc;
+
+	if ((rc = sbx_kr_get_time(&k->not_before, &present, obj,
+	    "not_before", true, w, err)) != SBX_OK ||
+	    (rc = sbx_kr_get_time(&k->not_after, &present, obj, "not_after",
+	    true, w, err)) != SBX_OK ||
+	    (rc = sbx_kr_get_time(&k->added, &present, obj, "added", true, w,
+	    err)) != SBX_OK)
+		return rc;
+	if (k->not_after <= k->not_before)
+		return sbx_kr_bad(err, w, "not_after", "must be after "
+		    "not_before");
+	return SBX_OK;
+}
+
+/* active: no time, no reason; retired: a time; revoked: both. */
+static int
+get_state(struct sbx_keyring_key *k, json_t *obj,
+    const struct sbx_kr_where *w, struct sbx_err *err)
+{
+	const char *reason;
+	bool timed;
+	int rc;
+
+	if ((rc = get_status(&k->status, obj, w, err)) != SBX_OK ||
+	    (rc = sbx_kr_get_time(&k->status_time, &timed, obj, "status_time",
+	    k->status != SBX_KEY_ACTIVE, w, err)) != SBX_OK ||
+	    (rc = sbx_kr_get_str(&reason, obj, "reason", k->status ==
+	    SBX_KEY_REVOKED, w, err)) != SBX_OK)
+		return rc;
+	if (k->status == SBX_KEY_ACTIVE && timed)
+		return sbx_kr_bad(err, w, "status_time", "must be null for an "
+		    "active key");
+	if (k->status != SBX_KEY_REVOKED && reason != NULL)
+		return sbx_kr_bad(err, w, "reason", "is for revoked keys only");
+	if (reason != NULL && (k->reason = strdup(reason)) == NULL)
+		return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+	return SBX_OK;
+}
+
+static int
+get_identity(struct sbx_keyring_key *k, json_t *obj,
+    const struct sbx_kr_where *w, struct sbx_err *err)
+{
+	const char *name, *fault;
+	int rc;
+
+	if ((rc = sbx_kr_get_str(&name, obj, "name", true, w, err)) !=
+	    SBX_OK)
+		return rc;
+	if (!is_good_name(name))
+		return sbx_kr_bad(err, w, "name", "'%s' is not a good name: "
+		    "use 1 to 64 of A-Z a-z 0-9 . _ @ + -", name);
+	if ((k->name = strdup(name)) == NULL)
+		return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+	if ((rc = sbx_kr_get_key(k, obj, w, err)) != SBX_OK)
+		return rc;
+	if ((fault = entry_fault(k->cert, k->roles)) != NULL)
+		return sbx_kr_bad(err, w, "certificate", "%s", fault);
+	return SBX_OK;
+}
+
+static int
+parse_key(struct sbx_keyring *kr, json_t *obj, struct sbx_kr_where *w,
     struct sbx_err *err)
 {
 	struct sbx_keyring_key *k = NULL;
 	int rc;
 
 	if (!json_is_object(obj))
-		return bad(err, w, "", "must be an object");
-	if ((rc = check_fields(obj, key_fields, w, err)) != SBX_OK)
+		return sbx_kr_bad(err, w, "", "must be an object");
+	if ((rc = sbx_kr_check_fields(obj, key_fields, w, err)) != SBX_OK)
 		return rc;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return sbx_err_set(err, SBX_ENOMEM, "out of memory");
@@ -739,23 +807,23 @@ parse_key(struct sbx_keyring *kr, json_t *obj, struct where *w,
 	    (rc = get_state(k, obj, w, err)) != SBX_OK)
 		goto done;
 	if (find_id(kr, k->id) != NULL) {
-		rc = bad(err, w, "id", "key %s is listed twice", k->id);
+		rc = sbx_kr_bad(err, w, "id", "key %s is listed twice", k->id);
 		goto done;
 	}
 	if (find_name(kr, k->name) != NULL) {
-		rc = bad(err, w, "name", "%s is used twice", k->name);
+		rc = sbx_kr_bad(err, w, "name", "%s is used twice", k->name);
 		goto done;
 	}
 	if ((rc = push_key(kr, k, err)) != SBX_OK)
 		goto done;
 	k = NULL;
 done:
-	key_free(k);
+	sbx_kr_key_free(k);
 	return rc;
 }
 
 static int
-parse_keys(struct sbx_keyring *kr, json_t *doc, struct where *w,
+parse_keys(struct sbx_keyring *kr, json_t *doc, struct sbx_kr_where *w,
     struct sbx_err *err)
 {
 	json_t *keys = json_object_get(doc, "keys"), *k;
@@ -763,9 +831,9 @@ parse_keys(struct sbx_keyring *kr, json_t *doc, struct where *w,
 	int rc;
 
 	if (keys == NULL)
-		return bad(err, w, "keys", "missing");
+		return sbx_kr_bad(err, w, "keys", "missing");
 	if (!json_is_array(keys))
-		return bad(err, w, "keys", "must be a list");
+		return sbx_kr_bad(err, w, "keys", "must be a list");
 	json_array_foreach(keys, i, k) {
 		snprintf(w->at, sizeof(w->at), "keys[%zu]", i);
 		if ((rc = parse_key(kr, k, w, err)) != SBX_OK)
@@ -775,54 +843,10 @@ parse_keys(struct sbx_keyring *kr, json_t *doc, struct where *w,
 	return SBX_OK;
 }
 
-/*
- * Signatures by root keys (docs/formats.md) are checked against a root
- * file that the operator pins; without one they vouch for nothing, so
- * here only their shape is checked and they are kept for saving.
- */
 static int
-parse_signatures(struct sbx_keyring *kr, json_t *doc, struct where *w,
+parse_top(struct sbx_keyring *kr, json_t *doc, struct sbx_kr_where *w,
     struct sbx_err *err)
 {
-	json_t *sigs = json_object_get(doc, "signatures"), *s;
-	struct sbx_buf raw = { 0 };
-	const char *keyid, *sig;
-	size_t i;
-	int rc;
-
-	if (sigs == NULL || (json_is_array(sigs) && json_array_size(sigs) ==
-	    0))
-		return SBX_OK;
-	if (!json_is_array(sigs))
-		return bad(err, w, "signatures", "must be a list");
-	json_array_foreach(sigs, i, s) {
-		snprintf(w->at, sizeof(w->at), "signatures[%zu]", i);
-		if (!json_is_object(s))
-			return bad(err, w, "", "must be an object");
-		if ((rc = check_fields(s, sig_fields, w, err)) != SBX_OK ||
-		    (rc = get_str(&keyid, s, "keyid", true, w, err)) !=
-		    SBX_OK ||
-		    (rc = get_str(&sig, s, "sig", true, w, err)) != SBX_OK)
-			return rc;
-		if (!is_hex_id(keyid))
-			return bad(err, w, "keyid", "must be 64 "
-			    "lower-case hex digits");
-		raw.len = 0;
-		rc = sbx_b64_decode(&raw, sig, strlen(sig), NULL);
-		sbx_buf_free(&raw);
-		if (rc != SBX_OK)
-			return bad(err, w, "sig", "is not base64");
-	}
-	w->at[0] = '\0';
-	kr->signatures = json_incref(sigs);
-	return SBX_OK;
-}
-
-static int
-parse_top(struct sbx_keyring *kr, json_t *doc, struct where *w,
-    struct sbx_err *err)
-{
-	json_t *v;
 	const char *type;
 	bool present;
 	int rc;
@@ -830,46 +854,39 @@ parse_top(struct sbx_keyring *kr, json_t *doc, struct where *w,
 	if (!json_is_object(doc))
 		return sbx_err_set(err, SBX_ECONFIG, "%s: not a keyring (a "
 		    "JSON object)", w->path);
-	if ((rc = check_fields(doc, top_fields, w, err)) != SBX_OK ||
-	    (rc = get_str(&type, doc, "type", true, w, err)) != SBX_OK)
+	if ((rc = sbx_kr_check_fields(doc, top_fields, w, err)) != SBX_OK ||
+	    (rc = sbx_kr_get_str(&type, doc, "type", true, w, err)) != SBX_OK)
 		return rc;
 	if (strcmp(type, KEYRING_TYPE) != 0)
-		return bad(err, w, "type", "must be \"" KEYRING_TYPE "\", not "
-		    "\"%s\"", type);
-	v = json_object_get(doc, "version");
-	if (v == NULL)
-		return bad(err, w, "version", "missing");
-	if (!json_is_integer(v) || json_integer_value(v) < 1)
-		return bad(err, w, "version", "must be a whole number "
-		    "from 1");
-	kr->version = (uint64_t)json_integer_value(v);
-	return get_time(&kr->expires, &present, doc, "expires", false, w,
-	    err);
+		return sbx_kr_bad(err, w, "type", "must be \"" KEYRING_TYPE
+		    "\", not \"%s\"", type);
+	if ((rc = sbx_kr_get_count(&kr->version, doc, "version", w, err)) !=
+	    SBX_OK)
+		return rc;
+	return sbx_kr_get_time(&kr->expires, &present, doc, "expires", false,
+	    w, err);
 }
 
+/*
+ * Signatures by root keys are checked against a root file that the
+ * operator pins (root.c); without one they vouch for nothing, so here
+ * only their shape is checked and they are kept for saving.
+ */
 int
-sbx_keyring_load(struct sbx_keyring **out, const char *path,
-    struct sbx_err *err)
+sbx_keyring_parse(struct sbx_keyring **out, const char *name,
+    const void *buf, size_t len, struct sbx_err *err)
 {
 	struct sbx_keyring *kr = NULL;
-	struct where w = { .path = path };
-	struct sbx_buf b = { 0 };
+	struct sbx_kr_where w = { .path = name };
 	json_error_t jerr;
 	json_t *doc = NULL;
 	int rc;
 
 	*out = NULL;
-	if ((rc = sbx_file_read(&b, path, KEYRING_MAX, err)) != SBX_OK) {
-		if (rc == SBX_EREJECT)
-			rc = sbx_err_set(err, SBX_ECONFIG, "%s: larger than "
-			    "%d bytes", path, KEYRING_MAX);
-		goto done;
-	}
 	/* A second "status" must not hide the first: no duplicates. */
-	doc = json_loadb((const char *)b.p, b.len, JSON_REJECT_DUPLICATES,
-	    &jerr);
+	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL) {
-		rc = sbx_err_set(err, SBX_ECONFIG, "%s:%d:%d: %s", path,
+		rc = sbx_err_set(err, SBX_ECONFIG, "%s:%d:%d: %s", name,
 		    jerr.line, jerr.column, jerr.text);
 		goto done;
 	}
@@ -877,7 +894,8 @@ sbx_keyring_load(struct sbx_keyring **out, const char *path,
 		goto done;
 	if ((rc = parse_top(kr, doc, &w, err)) != SBX_OK ||
 	    (rc = parse_keys(kr, doc, &w, err)) != SBX_OK ||
-	    (rc = parse_signatures(kr, doc, &w, err)) != SBX_OK)
+	    (rc = sbx_kr_sigs_parse(&kr->signatures, doc, &w, err)) !=
+	    SBX_OK)
 		goto done;
 	kr->changed = false;
 	*out = kr;
@@ -885,14 +903,31 @@ sbx_keyring_load(struct sbx_keyring **out, const char *path,
 done:
 	sbx_keyring_free(kr);
 	json_decref(doc);
+	return rc;
+}
+
+int
+sbx_keyring_load(struct sbx_keyring **out, const char *path,
+    struct sbx_err *err)
+{
+	struct sbx_buf b = { 0 };
+	int rc;
+
+	*out = NULL;
+	if ((rc = sbx_file_read(&b, path, KEYRING_MAX, err)) != SBX_OK) {
+		if (rc == SBX_EREJECT)
+			rc = sbx_err_set(err, SBX_ECONFIG, "%s: larger than "
+			    "%d bytes", path, KEYRING_MAX);
+	} else
+		rc = sbx_keyring_parse(out, path, b.p, b.len, err);
 	sbx_buf_free(&b);
 	return rc;
 }
 
 /* ---- writing ---- */
 
-static json_t *
-time_json(int64_t t, bool present)
+json_t *
+sbx_kr_time_json(int64_t t, bool present)
 {
 	char buf[SBX_TIME_LEN + 1];
 
@@ -902,8 +937,8 @@ time_json(int64_t t, bool present)
 	return json_string(buf);
 }
 
-static json_t *
-pem_json(const struct sbx_keyring_key *k)
+json_t *
+sbx_kr_pem_json(const struct sbx_keyring_key *k)
 {
 	BUF_MEM *mem;
 	json_t *s = NULL;
@@ -942,7 +977,7 @@ roles_json(unsigned roles)
 static json_t *
 key_json(const struct sbx_keyring_key *k)
 {
-	json_t *pem = pem_json(k), *o;
+	json_t *pem = sbx_kr_pem_json(k), *o;
 
 	if (pem == NULL)
 		return NULL;
@@ -951,13 +986,13 @@ key_json(const struct sbx_keyring_key *k)
 	    "name", k->name,
 	    "roles", roles_json(k->roles),
 	    "status", status_names[k->status],
-	    "status_time", time_json(k->status_time,
+	    "status_time", sbx_kr_time_json(k->status_time,
 	    k->status != SBX_KEY_ACTIVE),
 	    "reason", k->reason != NULL ? json_string(k->reason) :
 	    json_null(),
-	    "not_before", time_json(k->not_before, true),
-	    "not_after", time_json(k->not_after, true),
-	    "added", time_json(k->added, true),
+	    "not_before", sbx_kr_time_json(k->not_before, true),
+	    "not_after", sbx_kr_time_json(k->not_after, true),
+	    "added", sbx_kr_time_json(k->added, true),
 	    k->cert != NULL ? "certificate" : "public_key", pem);
 	return o;
 }
@@ -978,7 +1013,7 @@ keyring_json(const struct sbx_keyring *kr)
 	return json_pack("{s:s, s:I, s:o, s:o, s:o}",
 	    "type", KEYRING_TYPE,
 	    "version", (json_int_t)kr->version,
-	    "expires", time_json(kr->expires, kr->expires != 0),
+	    "expires", sbx_kr_time_json(kr->expires, kr->expires != 0),
 	    "keys", keys,
 	    "signatures", kr->signatures != NULL ?
 	    json_incref(kr->signatures) : json_array());
@@ -1008,6 +1043,58 @@ done:
 	free(text);
 	json_decref(doc);
 	return rc;
+}
+
+/* ---- signatures ---- */
+
+/*
+ * The signed body is rebuilt from what was parsed, not taken from the
+ * file's bytes: what the signature vouches for is exactly what the
+ * verifier goes on to use.
+ */
+int
+sbx_keyring_signed_bytes(struct sbx_buf *out, const struct sbx_keyring *kr,
+    struct sbx_err *err)
+{
+	json_t *doc;
+	int rc;
+
+	if ((doc = keyring_json(kr)) == NULL)
+		return sbx_err_set(err, SBX_ENOMEM, "cannot encode the "
+		    "keyring");
+	json_object_del(doc, "signatures");
+	rc = sbx_kr_signed_bytes(out, doc, SBX_KEYRING_PAYLOAD, err);
+	json_decref(doc);
+	return rc;
+}
+
+int
+sbx_keyring_sign(struct sbx_keyring *kr, struct sbx_key *key,
+    struct sbx_err *err)
+{
+	struct sbx_buf bytes = { 0 };
+	int rc;
+
+	if (kr->expires == 0)
+		return sbx_err_set(err, SBX_ECONFIG, "the keyring has no "
+		    "expiry, and a signed keyring must have one (sbx-keyring "
+		    "expire)");
+	if ((rc = sbx_keyring_signed_bytes(&bytes, kr, err)) == SBX_OK)
+		rc = sbx_kr_sigs_add(&kr->signatures, key, &bytes, err);
+	sbx_buf_free(&bytes);
+	return rc;
+}
+
+size_t
+sbx_keyring_nsignatures(const struct sbx_keyring *kr)
+{
+	return kr->signatures != NULL ? json_array_size(kr->signatures) : 0;
+}
+
+json_t *
+sbx_kr_keyring_sigs(const struct sbx_keyring *kr)
+{
+	return kr->signatures;
 }
 
 /* ---- trust ---- */
@@ -1117,7 +1204,8 @@ chain_reject(X509_STORE_CTX *ctx, const char *id, struct sbx_err *err)
  * A signer that the keyring does not list may still be certified by an
  * authority it lists, as jarsigner trusts a keystore's CA entries.
  * OpenSSL 3.0 has no code-signing purpose: the leaf's usages are
- * checked by hand after the chain is built.
+ * checked by hand after the chain is built (time stamping for role
+ * tsa, code signing for the others).
  */
 static int
 trust_via_ca(const struct sbx_keyring_key **out, const struct sbx_keyring *kr,
@@ -1146,7 +1234,7 @@ trust_via_ca(const struct sbx_keyring_key **out, const struct sbx_keyring *kr,
 		rc = chain_reject(ctx, id, err);
 		goto done;
 	}
-	if ((fault = code_signing_fault(cert)) != NULL) {
+	if ((fault = leaf_fault(cert, role)) != NULL) {
 		rc = sbx_err_reject(err, SBX_V_UNTRUSTED_KEY, "signer key %s: "
 		    "its certificate %s", id, fault);
 		goto done;

@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,20 +16,26 @@
 
 #include <sbx/cli.h>
 #include <sbx/err.h>
+#include <sbx/file.h>
 #include <sbx/key.h>
 #include <sbx/keyring.h>
+#include <sbx/root.h>
 #include <sbx/secret.h>
 
 #define DAY		86400
 #define DEFAULT_BITS	4096
 #define DEFAULT_DAYS	730
+#define ROOT_DAYS	365
 #define DEFAULT_ROLES	"jar,provenance"
+#define MAX_KEY_CERTS	64
 
 static const char *progname = "sbx-keyring";
 
 enum {
 	O_KEY = 1, O_CERT, O_SUBJECT, O_BITS, O_DAYS, O_FORCE, O_NAME,
-	O_ROLE, O_JSON, O_REASON, O_WARN_DAYS, O_KEY_ALIAS, O_QUIET, O_PASS
+	O_ROLE, O_JSON, O_REASON, O_WARN_DAYS, O_KEY_ALIAS, O_QUIET, O_PASS,
+	O_ROOT, O_THRESHOLD, O_KEY_CERT, O_PREV, O_OUT, O_CA_FILE,
+	O_ALLOW_HTTP, O_STATE_DIR, O_TIMEOUT
 };
 
 #define OPT(o)	(1u << (o))
@@ -41,14 +48,24 @@ struct opts {
 	const char	*name;
 	const char	*roles;
 	const char	*reason;
+	const char	*root;
+	const char	*prev;
+	const char	*out;
+	const char	*ca_file;
+	const char	*state_dir;
+	const char	*key_certs[MAX_KEY_CERTS];
+	int		 nkey_certs;
 	const char	*operand[2];	/* KEYRING, ID|NAME */
 	int		 noperands;
 	int		 bits;
 	int		 days;
 	int		 warn_days;
+	int		 threshold;
+	int		 timeout;	/* seconds */
 	bool		 force;
 	bool		 json;
 	bool		 quiet;
+	bool		 allow_http;
 	unsigned	 seen;		/* OPT() of each option given */
 	struct sbx_cli_pass pass;
 };
@@ -77,10 +94,28 @@ usage(int status)
 	    "       %s retire KEYRING ID|NAME\n"
 	    "       %s revoke KEYRING ID|NAME --reason TEXT\n"
 	    "       %s check KEYRING --warn-days N\n"
+	    "       %s expire KEYRING --days N\n"
+	    "       %s sign KEYRING --key KEY [--key-alias A] [--cert CERT]\n"
+	    "           [--root ROOT] PASSPHRASE\n"
+	    "       %s verify KEYRING --root ROOT [--state-dir DIR]\n"
+	    "       %s pull URL --root ROOT --out KEYRING [--ca-file F] "
+	    "[--allow-http]\n"
+	    "           [--state-dir DIR] [--timeout SECONDS]\n"
+	    "       %s root init ROOT --threshold M --key-cert CERT... "
+	    "[--days N]\n"
+	    "       %s root rotate OLD NEW --key-cert CERT... "
+	    "[--threshold M] [--days N]\n"
+	    "       %s root sign ROOT --key KEY [--key-alias A] "
+	    "[--cert CERT] [--prev OLD]\n"
+	    "           PASSPHRASE\n"
+	    "       %s root update ROOT NEW\n"
+	    "       %s root show ROOT\n"
 	    "PASSPHRASE: --passphrase-file F | --passphrase-env VAR | "
 	    "--passphrase-fd N |\n"
 	    "            --no-passphrase\n", progname, progname, progname,
-	    progname, progname, progname, progname, progname);
+	    progname, progname, progname, progname, progname, progname,
+	    progname, progname, progname, progname, progname, progname,
+	    progname, progname);
 	exit(status);
 }
 
@@ -469,9 +504,365 @@ cmd_check(const struct opts *o, struct sbx_err *err)
 	return SBX_OK;
 }
 
+/* A key for signing keyrings and root files; --cert must then match. */
+static int
+load_signing_key(struct sbx_key **key, const struct opts *o,
+    struct sbx_err *err)
+{
+	struct sbx_secret *pass = NULL;
+	int rc;
+
+	*key = NULL;
+	if ((rc = sbx_cli_key_spec("--key", o->key, err)) != SBX_OK ||
+	    (rc = sbx_cli_pass_load(&pass, &o->pass, err)) != SBX_OK)
+		return rc;
+	rc = sbx_key_load(key, o->key, o->key_alias, pass, err);
+	sbx_secret_free(pass);
+	if (rc == SBX_OK && o->cert != NULL)
+		rc = sbx_key_set_cert_file(*key, o->cert, err);
+	if (rc != SBX_OK) {
+		sbx_key_free(*key);
+		*key = NULL;
+	}
+	return rc;
+}
+
+static int
+load_root(struct sbx_root **r, const char *path, struct sbx_err *err)
+{
+	return sbx_root_load(r, path, err);
+}
+
+/* Raise the expiry; like every change it raises the version. */
+static int
+cmd_expire(const struct opts *o, struct sbx_err *err)
+{
+	struct sbx_keyring *kr = NULL;
+	char until[SBX_TIME_LEN + 1];
+	int64_t t = (int64_t)time(NULL) + (int64_t)o->days * DAY;
+	int rc;
+
+	if ((rc = sbx_keyring_load(&kr, o->operand[0], err)) != SBX_OK)
+		return rc;
+	sbx_keyring_set_expires(kr, t);
+	rc = sbx_keyring_save(kr, o->operand[0], err);
+	sbx_keyring_time_format(until, t);
+	if (rc == SBX_OK && !o->quiet)
+		printf("%s: version %llu expires at %s; unsigned until signed "
+		    "again\n", o->operand[0],
+		    (unsigned long long)sbx_keyring_version(kr), until);
+	sbx_keyring_free(kr);
+	return rc;
+}
+
+static void
+print_signed(const struct opts *o, const struct sbx_keyring *kr,
+    const struct sbx_key *key, const struct sbx_root *r, size_t valid)
+{
+	if (o->quiet)
+		return;
+	printf("%s: version %llu signed by key %s", o->operand[0],
+	    (unsigned long long)sbx_keyring_version(kr), sbx_key_id(key));
+	if (r != NULL)
+		printf(" (%zu of the %u signatures %s needs)", valid,
+		    sbx_root_threshold(r), o->root);
+	putchar('\n');
+}
+
+/* With --root, only a root key may sign: any other adds nothing. */
+static int
+cmd_sign(const struct opts *o, struct sbx_err *err)
+{
+	struct sbx_keyring *kr = NULL;
+	struct sbx_root *r = NULL;
+	struct sbx_key *key = NULL;
+	size_t valid = 0;
+	int rc;
+
+	if ((o->root != NULL && (rc = load_root(&r, o->root, err)) !=
+	    SBX_OK) ||
+	    (rc = sbx_keyring_load(&kr, o->operand[0], err)) != SBX_OK ||
+	    (rc = load_signing_key(&key, o, err)) != SBX_OK)
+		goto done;
+	if (r != NULL && !sbx_root_has_key(r, sbx_key_id(key))) {
+		rc = sbx_err_set(err, SBX_ECONFIG, "key %s is not a root key "
+		    "of %s", sbx_key_id(key), o->root);
+		goto done;
+	}
+	if ((rc = sbx_keyring_sign(kr, key, err)) != SBX_OK) {
+		sbx_err_prefix(err, o->operand[0]);
+		goto done;
+	}
+	if (r != NULL && (rc = sbx_root_tally_keyring(&valid, r, kr, err)) !=
+	    SBX_OK)
+		goto done;
+	if ((rc = sbx_keyring_save(kr, o->operand[0], err)) == SBX_OK)
+		print_signed(o, kr, key, r, valid);
+done:
+	sbx_key_free(key);
+	sbx_root_free(r);
+	sbx_keyring_free(kr);
+	return rc;
+}
+
+static int
+state_path(char *out, size_t n, const struct opts *o, const char *keyring,
+    struct sbx_err *err)
+{
+	return sbx_keyring_state_path(out, n, keyring, o->state_dir, err);
+}
+
+/* A keyring copied by hand is judged as a pulled one would be. */
+static int
+cmd_verify(const struct opts *o, struct sbx_err *err)
+{
+	struct sbx_keyring *kr = NULL;
+	struct sbx_root *r = NULL;
+	char state[PATH_MAX], until[SBX_TIME_LEN + 1];
+	size_t valid = 0;
+	int rc;
+
+	if ((rc = state_path(state, sizeof(state), o, o->operand[0],
+	    err)) != SBX_OK ||
+	    (rc = load_root(&r, o->root, err)) != SBX_OK ||
+	    (rc = sbx_keyring_load(&kr, o->operand[0], err)) != SBX_OK)
+		goto done;
+	rc = sbx_keyring_accept(kr, r, state, (int64_t)time(NULL), err);
+	if (rc != SBX_OK) {
+		if (rc == SBX_EREJECT)
+			sbx_err_prefix(err, o->operand[0]);
+		goto done;
+	}
+	if ((rc = sbx_root_tally_keyring(&valid, r, kr, err)) != SBX_OK)
+		goto done;
+	sbx_keyring_time_format(until, sbx_keyring_expires(kr));
+	if (!o->quiet)
+		printf("%s: version %llu accepted: signed by %zu of %zu root "
+		    "keys (%u needed), expires at %s\n", o->operand[0],
+		    (unsigned long long)sbx_keyring_version(kr), valid,
+		    sbx_root_count(r), sbx_root_threshold(r), until);
+done:
+	sbx_root_free(r);
+	sbx_keyring_free(kr);
+	return rc;
+}
+
+static int
+cmd_pull(const struct opts *o, struct sbx_err *err)
+{
+	struct sbx_pull_opts po = {
+		.url = o->operand[0], .out = o->out, .ca_file = o->ca_file,
+		.allow_http = o->allow_http,
+		.timeout_ms = (long)o->timeout * 1000L
+	};
+	struct sbx_pull_result res;
+	struct sbx_root *r = NULL;
+	char state[PATH_MAX], until[SBX_TIME_LEN + 1];
+	int rc;
+
+	if ((rc = state_path(state, sizeof(state), o, o->out, err)) !=
+	    SBX_OK || (rc = load_root(&r, o->root, err)) != SBX_OK)
+		goto done;
+	po.state_path = state;
+	if ((rc = sbx_keyring_pull(&res, r, &po, err)) != SBX_OK)
+		goto done;
+	sbx_keyring_time_format(until, res.expires);
+	if (!o->quiet)
+		printf("%s: installed version %llu (was %llu) from %s: signed "
+		    "by %zu root keys (%u needed), expires at %s\n", o->out,
+		    (unsigned long long)res.version,
+		    (unsigned long long)res.previous, o->operand[0],
+		    res.signers, sbx_root_threshold(r), until);
+done:
+	sbx_root_free(r);
+	return rc;
+}
+
+/* The new key set, from --key-cert, into a root file without them. */
+static int
+add_key_certs(struct sbx_root *r, const struct opts *o, struct sbx_err *err)
+{
+	X509 *cert;
+	int i, rc = SBX_OK;
+
+	for (i = 0; rc == SBX_OK && i < o->nkey_certs; i++) {
+		if ((rc = sbx_cert_load(&cert, o->key_certs[i], err)) !=
+		    SBX_OK)
+			break;
+		if ((rc = sbx_root_add_cert(r, cert, err)) != SBX_OK)
+			sbx_err_prefix(err, o->key_certs[i]);
+		X509_free(cert);
+	}
+	return rc;
+}
+
+static int64_t
+root_expiry(const struct opts *o)
+{
+	int days = (o->seen & OPT(O_DAYS)) ? o->days : ROOT_DAYS;
+
+	return (int64_t)time(NULL) + (int64_t)days * DAY;
+}
+
+static void
+print_root(const struct opts *o, const char *path, const struct sbx_root *r,
+    const char *what)
+{
+	char until[SBX_TIME_LEN + 1];
+
+	if (o->quiet)
+		return;
+	sbx_keyring_time_format(until, sbx_root_expires(r));
+	printf("%s: %s version %llu: %u of %zu keys must sign, expires at "
+	    "%s; sign it with sbx-keyring root sign\n", path, what,
+	    (unsigned long long)sbx_root_version(r), sbx_root_threshold(r),
+	    sbx_root_count(r), until);
+}
+
+static int
+cmd_root_init(const struct opts *o, struct sbx_err *err)
+{
+	struct sbx_root *r = NULL;
+	int rc;
+
+	if ((rc = refuse_existing(o->operand[0], false, false, err)) !=
+	    SBX_OK)
+		return rc;
+	if ((rc = sbx_root_new(&r, (unsigned)o->threshold, root_expiry(o),
+	    err)) == SBX_OK &&
+	    (rc = add_key_certs(r, o, err)) == SBX_OK &&
+	    (rc = sbx_root_save(r, o->operand[0], err)) == SBX_OK)
+		print_root(o, o->operand[0], r, "new root file,");
+	sbx_root_free(r);
+	return rc;
+}
+
+static int
+cmd_root_rotate(const struct opts *o, struct sbx_err *err)
+{
+	struct sbx_root *old = NULL, *r = NULL;
+	unsigned m;
+	int rc;
+
+	if ((rc = refuse_existing(o->operand[1], false, false, err)) !=
+	    SBX_OK || (rc = load_root(&old, o->operand[0], err)) != SBX_OK)
+		goto done;
+	m = (o->seen & OPT(O_THRESHOLD)) ? (unsigned)o->threshold :
+	    sbx_root_threshold(old);
+	if ((rc = sbx_root_next(&r, old, m, root_expiry(o), err)) == SBX_OK &&
+	    (rc = add_key_certs(r, o, err)) == SBX_OK &&
+	    (rc = sbx_root_save(r, o->operand[1], err)) == SBX_OK)
+		print_root(o, o->operand[1], r, "successor of the root file, "
+		    "to be signed by both key sets,");
+done:
+	sbx_root_free(old);
+	sbx_root_free(r);
+	return rc;
+}
+
+/* Its own keys sign a root file; so do the previous one's, on rotation. */
+static int
+cmd_root_sign(const struct opts *o, struct sbx_err *err)
+{
+	struct sbx_root *r = NULL, *prev = NULL;
+	struct sbx_key *key = NULL;
+	size_t own = 0, by_prev = 0;
+	int rc;
+
+	if ((rc = load_root(&r, o->operand[0], err)) != SBX_OK ||
+	    (o->prev != NULL && (rc = load_root(&prev, o->prev, err)) !=
+	    SBX_OK) || (rc = load_signing_key(&key, o, err)) != SBX_OK)
+		goto done;
+	if (!sbx_root_has_key(r, sbx_key_id(key)) && (prev == NULL ||
+	    !sbx_root_has_key(prev, sbx_key_id(key)))) {
+		rc = sbx_err_set(err, SBX_ECONFIG, "key %s is not a key of %s%s"
+		    "%s", sbx_key_id(key), o->operand[0], prev != NULL ?
+		    " nor of " : "", prev != NULL ? o->prev : "");
+		goto done;
+	}
+	if ((rc = sbx_root_sign(r, key, err)) != SBX_OK ||
+	    (rc = sbx_root_tally(&own, &by_prev, r, prev, err)) != SBX_OK ||
+	    (rc = sbx_root_save(r, o->operand[0], err)) != SBX_OK)
+		goto done;
+	if (!o->quiet && prev != NULL)
+		printf("%s: signed by key %s: %zu of %u own signatures, %zu of "
+		    "%u by %s\n", o->operand[0], sbx_key_id(key), own,
+		    sbx_root_threshold(r), by_prev, sbx_root_threshold(prev),
+		    o->prev);
+	else if (!o->quiet)
+		printf("%s: signed by key %s: %zu of %u signatures\n",
+		    o->operand[0], sbx_key_id(key), own,
+		    sbx_root_threshold(r));
+done:
+	sbx_key_free(key);
+	sbx_root_free(prev);
+	sbx_root_free(r);
+	return rc;
+}
+
+/* Replace the pinned root with its successor, byte for byte, if due. */
+static int
+cmd_root_update(const struct opts *o, struct sbx_err *err)
+{
+	struct sbx_root *old = NULL, *next = NULL;
+	struct sbx_buf bytes = { 0 };
+	int rc;
+
+	if ((rc = load_root(&old, o->operand[0], err)) != SBX_OK ||
+	    (rc = sbx_file_read(&bytes, o->operand[1], 16 << 20, err)) !=
+	    SBX_OK ||
+	    (rc = sbx_root_parse(&next, o->operand[1], bytes.p, bytes.len,
+	    err)) != SBX_OK)
+		goto done;
+	if ((rc = sbx_root_check_next(old, next, err)) != SBX_OK ||
+	    (rc = sbx_root_check(next, (int64_t)time(NULL), err)) != SBX_OK)
+		goto done;
+	rc = sbx_file_write_atomic(o->operand[0], bytes.p, bytes.len, 0644,
+	    err);
+	if (rc == SBX_OK && !o->quiet)
+		printf("%s: now version %llu (was %llu), %u of %zu keys\n",
+		    o->operand[0], (unsigned long long)sbx_root_version(next),
+		    (unsigned long long)sbx_root_version(old),
+		    sbx_root_threshold(next), sbx_root_count(next));
+done:
+	sbx_buf_free(&bytes);
+	sbx_root_free(old);
+	sbx_root_free(next);
+	return rc;
+}
+
+/* Exit 0 when the file is fit to be pinned, else 1 with the reason. */
+static int
+cmd_root_show(const struct opts *o, struct sbx_err *err)
+{
+	struct sbx_root *r = NULL;
+	char until[SBX_TIME_LEN + 1];
+	size_t i, own = 0, by_old = 0;
+	int rc;
+
+	if ((rc = load_root(&r, o->operand[0], err)) != SBX_OK ||
+	    (rc = sbx_root_tally(&own, &by_old, r, NULL, err)) != SBX_OK)
+		goto done;
+	sbx_keyring_time_format(until, sbx_root_expires(r));
+	printf("%s: version %llu, expires at %s, %u of %zu keys must sign, "
+	    "%zu valid signature%s\n", o->operand[0],
+	    (unsigned long long)sbx_root_version(r), until,
+	    sbx_root_threshold(r), sbx_root_count(r), own,
+	    own == 1 ? "" : "s");
+	for (i = 0; i < sbx_root_count(r); i++)
+		printf("key %s\n", sbx_root_key(r, i)->id);
+	rc = sbx_root_check(r, (int64_t)time(NULL), err);
+done:
+	sbx_root_free(r);
+	return rc;
+}
+
 #define PASS_OPTS	OPT(O_PASS)
 #define KEY_OUT_OPTS	(OPT(O_KEY) | OPT(O_CERT) | OPT(O_SUBJECT) | \
 			    OPT(O_DAYS) | OPT(O_FORCE) | PASS_OPTS)
+#define SIGN_OPTS	(OPT(O_KEY) | OPT(O_KEY_ALIAS) | OPT(O_CERT) | \
+			    PASS_OPTS)
+#define SIGN_REQ	(OPT(O_KEY) | PASS_OPTS)
 
 static const struct command commands[] = {
 	{ "generate", cmd_generate, KEY_OUT_OPTS | OPT(O_BITS),
@@ -485,6 +876,20 @@ static const struct command commands[] = {
 	{ "retire", cmd_retire, 0, 0, 2 },
 	{ "revoke", cmd_revoke, OPT(O_REASON), OPT(O_REASON), 2 },
 	{ "check", cmd_check, OPT(O_WARN_DAYS), OPT(O_WARN_DAYS), 1 },
+	{ "expire", cmd_expire, OPT(O_DAYS), OPT(O_DAYS), 1 },
+	{ "sign", cmd_sign, SIGN_OPTS | OPT(O_ROOT), SIGN_REQ, 1 },
+	{ "verify", cmd_verify, OPT(O_ROOT) | OPT(O_STATE_DIR), OPT(O_ROOT),
+	    1 },
+	{ "pull", cmd_pull, OPT(O_ROOT) | OPT(O_OUT) | OPT(O_CA_FILE) |
+	    OPT(O_ALLOW_HTTP) | OPT(O_STATE_DIR) | OPT(O_TIMEOUT),
+	    OPT(O_ROOT) | OPT(O_OUT), 1 },
+	{ "root init", cmd_root_init, OPT(O_THRESHOLD) | OPT(O_KEY_CERT) |
+	    OPT(O_DAYS), OPT(O_THRESHOLD) | OPT(O_KEY_CERT), 1 },
+	{ "root rotate", cmd_root_rotate, OPT(O_THRESHOLD) | OPT(O_KEY_CERT) |
+	    OPT(O_DAYS), OPT(O_KEY_CERT), 2 },
+	{ "root sign", cmd_root_sign, SIGN_OPTS | OPT(O_PREV), SIGN_REQ, 1 },
+	{ "root update", cmd_root_update, 0, 0, 2 },
+	{ "root show", cmd_root_show, 0, 0, 1 },
 };
 
 static const struct option longopts[] = {
@@ -501,6 +906,15 @@ static const struct option longopts[] = {
 	{ "reason", required_argument, NULL, O_REASON },
 	{ "warn-days", required_argument, NULL, O_WARN_DAYS },
 	{ "quiet", no_argument, NULL, O_QUIET },
+	{ "root", required_argument, NULL, O_ROOT },
+	{ "threshold", required_argument, NULL, O_THRESHOLD },
+	{ "key-cert", required_argument, NULL, O_KEY_CERT },
+	{ "prev", required_argument, NULL, O_PREV },
+	{ "out", required_argument, NULL, O_OUT },
+	{ "ca-file", required_argument, NULL, O_CA_FILE },
+	{ "allow-http", no_argument, NULL, O_ALLOW_HTTP },
+	{ "state-dir", required_argument, NULL, O_STATE_DIR },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	SBX_CLI_PASS_OPTIONS,
 	{ NULL, 0, NULL, 0 }
@@ -542,6 +956,36 @@ take_option(struct opts *o, int ch, const char *arg, struct sbx_err *err)
 	case O_REASON:
 		o->reason = arg;
 		break;
+	case O_ROOT:
+		o->root = arg;
+		break;
+	case O_PREV:
+		o->prev = arg;
+		break;
+	case O_OUT:
+		o->out = arg;
+		break;
+	case O_CA_FILE:
+		o->ca_file = arg;
+		break;
+	case O_STATE_DIR:
+		o->state_dir = arg;
+		break;
+	case O_ALLOW_HTTP:
+		o->allow_http = true;
+		break;
+	case O_KEY_CERT:
+		if (o->nkey_certs == MAX_KEY_CERTS)
+			return sbx_err_set(err, SBX_ECONFIG, "--key-cert: at "
+			    "most %d", MAX_KEY_CERTS);
+		o->key_certs[o->nkey_certs++] = arg;
+		break;
+	case O_THRESHOLD:
+		return sbx_cli_int(&o->threshold, "--threshold", arg, 1,
+		    MAX_KEY_CERTS, err);
+	case O_TIMEOUT:
+		return sbx_cli_int(&o->timeout, "--timeout", arg, 1, 3600,
+		    err);
 	case O_FORCE:
 		o->force = true;
 		break;
@@ -632,19 +1076,27 @@ main(int argc, char **argv)
 	    .roles = DEFAULT_ROLES };
 	const struct command *cmd;
 	struct sbx_err err = { 0 };
-	int rc;
+	char name[64];
+	int rc, shift = 1;
 
 	if (argc < 2)
 		usage(2);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
 		usage(0);
-	if ((cmd = find_command(argv[1])) == NULL) {
-		sbx_err_set(&err, SBX_ECONFIG, "'%s' is not a command",
-		    argv[1]);
+	/* "root init" and its kin are two words, one command. */
+	snprintf(name, sizeof(name), "%s", argv[1]);
+	if (strcmp(argv[1], "root") == 0 && argc > 2) {
+		snprintf(name, sizeof(name), "root %s", argv[2]);
+		shift = 2;
+	}
+	if ((cmd = find_command(name)) == NULL) {
+		sbx_err_set(&err, SBX_ECONFIG, "'%s' is not a command%s", name,
+		    shift == 1 && strcmp(name, "root") == 0 ? ": root init, "
+		    "rotate, sign, update or show" : "");
 		usage_error(&err);
 	}
-	parse(&o, &cmd, argc - 1, argv + 1);
-	check_args(&o, cmd, argc - 1 - optind);
+	parse(&o, &cmd, argc - shift, argv + shift);
+	check_args(&o, cmd, argc - shift - optind);
 
 	rc = cmd->run(&o, &err);
 	if (rc != SBX_OK)

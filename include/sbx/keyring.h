@@ -9,15 +9,22 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <sbx/buf.h>
 #include <sbx/encode.h>
 #include <sbx/err.h>
 
-/* Roles a key may sign for; a bit mask. */
+struct sbx_key;
+
+/*
+ * Roles a key may sign for; a bit mask. SBX_ROLE_TSA is a time-stamp
+ * authority whose RFC 3161 tokens give a trusted signing time.
+ */
 enum {
 	SBX_ROLE_JAR = 1 << 0,
 	SBX_ROLE_PROVENANCE = 1 << 1,
 	SBX_ROLE_KEYRING = 1 << 2,
-	SBX_ROLE_CA = 1 << 3
+	SBX_ROLE_CA = 1 << 3,
+	SBX_ROLE_TSA = 1 << 4
 };
 
 enum sbx_key_status {
@@ -57,6 +64,12 @@ uint64_t sbx_keyring_version(const struct sbx_keyring *kr);
 int64_t	sbx_keyring_expires(const struct sbx_keyring *kr);
 
 /*
+ * Set the keyring's expiry (0: never). A change like add: the version
+ * rises and the signatures are dropped.
+ */
+void	sbx_keyring_set_expires(struct sbx_keyring *kr, int64_t expires);
+
+/*
  * Load the keyring JSON at path (docs/formats.md). SBX_EIO when it
  * cannot be read; SBX_ECONFIG, naming file, line and column, when it
  * is not a valid keyring (unknown fields, bad key ids, a key id that is
@@ -64,6 +77,10 @@ int64_t	sbx_keyring_expires(const struct sbx_keyring *kr);
  */
 int	sbx_keyring_load(struct sbx_keyring **out, const char *path,
 	    struct sbx_err *err);
+
+/* The same from len bytes in memory; name stands for the file. */
+int	sbx_keyring_parse(struct sbx_keyring **out, const char *name,
+	    const void *buf, size_t len, struct sbx_err *err);
 
 /* Write the keyring atomically (mode 0644). */
 int	sbx_keyring_save(const struct sbx_keyring *kr, const char *path,
@@ -126,11 +143,41 @@ int	sbx_keyring_trust(const struct sbx_keyring_key **out,
 	    STACK_OF(X509) *extra, unsigned role, int64_t when,
 	    struct sbx_err *err);
 
+/*
+ * The bytes a signature over the keyring covers (docs/formats.md): the
+ * DSSE pre-authentication encoding of type
+ * "application/vnd.sbx.keyring+json" and the canonical body, which is
+ * the keyring as sbx_keyring_save() writes it without "signatures",
+ * serialized by jansson with JSON_COMPACT | JSON_SORT_KEYS |
+ * JSON_ENSURE_ASCII. Appended to out.
+ */
+int	sbx_keyring_signed_bytes(struct sbx_buf *out,
+	    const struct sbx_keyring *kr, struct sbx_err *err);
+
+/*
+ * Add a signature by key (RSA-PSS, SHA-256) over the keyring; an
+ * earlier signature by the same key is replaced. Signing is not a
+ * change: the version stays. SBX_ECONFIG when the keyring has no
+ * expiry (a signed keyring must not be trusted forever) or the key
+ * is not RSA; errors of sbx_key_sign() otherwise.
+ */
+int	sbx_keyring_sign(struct sbx_keyring *kr, struct sbx_key *key,
+	    struct sbx_err *err);
+
+/* How many signatures the keyring carries, whoever made them. */
+size_t	sbx_keyring_nsignatures(const struct sbx_keyring *kr);
+
 /* t as the keyring writes times, "2026-12-03T00:00:00Z" (UTC). */
 #define SBX_TIME_LEN	20
 void	sbx_keyring_time_format(char out[SBX_TIME_LEN + 1], int64_t t);
 
-/* Parse "jar,provenance" into a role mask; SBX_ECONFIG on a bad name. */
+/* Parse exactly that spelling; false for anything else. */
+bool	sbx_keyring_time_parse(int64_t *out, const char *s);
+
+/*
+ * Parse "jar,provenance" into a role mask; SBX_ECONFIG on a bad name.
+ * The names: jar, provenance, keyring, tsa, ca.
+ */
 int	sbx_roles_parse(unsigned *out, const char *list, struct sbx_err *err);
 
 /* "jar,provenance" for a mask, into buf of size n. */

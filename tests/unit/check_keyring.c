@@ -360,7 +360,7 @@ static const struct bad_case {
 	{ KEY, "name", "7", "keys[0].name: must be a string" },
 	{ KEY, "roles", "[]", "keys[0].roles: must be a list of roles" },
 	{ KEY, "roles", "[\"admin\"]", "keys[0].roles: must name jar, "
-	    "provenance, keyring or ca, each once" },
+	    "provenance, keyring, tsa or ca, each once" },
 	{ KEY, "roles", "[\"jar\", \"jar\"]", "keys[0].roles: must name jar" },
 	{ KEY, "roles", "[\"jar,provenance\"]", "keys[0].roles: must name "
 	    "jar" },
@@ -654,11 +654,16 @@ START_TEST(roles_parse_and_format)
 	    SBX_ECONFIG);
 	ck_assert_uint_eq(roles, 0);
 	ck_assert_str_eq(err.msg, "role 'admin' is unknown: roles are jar, "
-	    "provenance, keyring and ca");
+	    "provenance, keyring, tsa and ca");
 	ck_assert_int_eq(sbx_roles_parse(&roles, "jar,jar", &err),
 	    SBX_ECONFIG);
 	ck_assert_str_eq(err.msg, "role 'jar' is given twice: roles are jar, "
-	    "provenance, keyring and ca");
+	    "provenance, keyring, tsa and ca");
+	ck_assert_int_eq(sbx_roles_parse(&roles, "tsa,ca,jar", &err),
+	    SBX_OK);
+	ck_assert_uint_eq(roles, SBX_ROLE_TSA | SBX_ROLE_CA | SBX_ROLE_JAR);
+	sbx_roles_format(buf, sizeof(buf), roles);
+	ck_assert_str_eq(buf, "jar,tsa,ca");
 	ck_assert_int_eq(sbx_roles_parse(&roles, "", &err), SBX_ECONFIG);
 	ck_assert_int_eq(sbx_roles_parse(&roles, "jar,", &err), SBX_ECONFIG);
 	ck_assert_int_eq(sbx_roles_parse(&roles, "JAR", &err), SBX_ECONFIG);
