@@ -1,4 +1,4 @@
-/* lib/gitsource.c: the source identity of a build, read with libgit2, and the --source-repo check. */
+/* lib/gitsource.c: source identity with libgit2; the --source-repo check. */
 /* SPDX-License-Identifier: ISC */
 #include <stdbool.h>
 #include <stdio.h>

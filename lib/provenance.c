@@ -1,4 +1,4 @@
-/* lib/provenance.c: who built an artifact, its in-toto Statement, and the signed provenance file. */
+/* lib/provenance.c: build identity, the Statement, writing provenance. */
 /* SPDX-License-Identifier: ISC */
 #include <ctype.h>
 #include <errno.h>
@@ -37,7 +37,7 @@ sbx_build_free(struct sbx_build *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* A GitHub variable that must be set and pass ok(); NULL with a message if not. */
+/* A GitHub variable that must be set and pass ok(); else NULL. */
 static const char *
 gh_var(const char *name, bool (*ok)(const char *), struct sbx_err *err)
 {
@@ -578,8 +578,8 @@ write_signed(const char *path, bool bundle, enum sbx_padding pad,
 	rc = sbx_dsse_sign(&env, key, pad, SBX_DSSE_PAYLOAD_TYPE, payload->p,
 	    payload->len, err);
 	if (rc == SBX_OK)
-		rc = bundle ? sbx_bundle_write(&out, env, sbx_key_id(key), err) :
-		    sbx_dsse_write(&out, env, err);
+		rc = bundle ? sbx_bundle_write(&out, env, sbx_key_id(key),
+		    err) : sbx_dsse_write(&out, env, err);
 	if (rc == SBX_OK)
 		rc = sbx_file_write_atomic(path, out.p, out.len, 0644, err);
 	sbx_buf_free(&out);

@@ -1,4 +1,4 @@
-/* lib/provenance_parse.c: read an in-toto Statement v1 with a SLSA provenance v1 predicate. */
+/* lib/provenance_parse.c: read an in-toto Statement with SLSA provenance. */
 /* SPDX-License-Identifier: ISC */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* lib/provenance_verify.c: check a provenance against a file and a policy, and which signature counts. */
+/* lib/provenance_verify.c: check provenance; which signature counts. */
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-/* sign/sbx-sign.c: sign Java agent JARs and write the provenance of any artifact. */
+/* sign/sbx-sign.c: sign agent JARs; write the provenance of any artifact. */
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
 #include <getopt.h>

@@ -1,4 +1,4 @@
-/* verify/sbx-verify.c: verify signed JARs and provenance against a keyring and a policy. */
+/* verify/sbx-verify.c: verify JARs and provenance against a policy. */
 /* SPDX-License-Identifier: ISC */
 #include <getopt.h>
 #include <stdio.h>

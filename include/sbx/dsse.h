@@ -1,4 +1,4 @@
-/* include/sbx/dsse.h: DSSE envelopes and Sigstore bundles: sign, parse, verify. */
+/* include/sbx/dsse.h: DSSE envelopes and Sigstore bundles. */
 #ifndef SBX_DSSE_H
 #define SBX_DSSE_H
 

@@ -1,4 +1,4 @@
-/* include/sbx/provenance.h: in-toto Statement v1 with SLSA provenance v1: build, sign, verify. */
+/* include/sbx/provenance.h: signed whole-file provenance (in-toto, SLSA). */
 #ifndef SBX_PROVENANCE_H
 #define SBX_PROVENANCE_H
 

@@ -1,4 +1,4 @@
-/* tests/unit/check_dsse.c: DSSE envelopes: PAE, signing, strict parsing, verification. */
+/* tests/unit/check_dsse.c: DSSE: PAE, signing, strict parsing, verifying. */
 /* SPDX-License-Identifier: ISC */
 #include <fcntl.h>
 #include <limits.h>

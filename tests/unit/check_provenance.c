@@ -1,4 +1,4 @@
-/* tests/unit/check_provenance.c: Statements, source identity, provenance signing and verification rules. */
+/* tests/unit/check_provenance.c: Statements, sources, provenance rules. */
 /* SPDX-License-Identifier: ISC */
 #include <fcntl.h>
 #include <limits.h>
@@ -518,7 +518,8 @@ static const struct {
 	    "\",\"digest\":{\"gitCommit\":\"XYZ\"}}]},\"runDetails\":{"
 	    "\"builder\":{\"id\":\"b\"}}}}", "gitCommit is not a lower-case" },
 	{ STMT_HEAD "\"_type\":\"x\"," SUBJ PTYPE PRED "}", "duplicate" },
-	{ "[" STMT_HEAD SUBJ PTYPE PRED "}]", "the statement is not an object" },
+	{ "[" STMT_HEAD SUBJ PTYPE PRED "}]",
+	    "the statement is not an object" },
 };
 
 START_TEST(statement_parse_refuses_malformed_statements)
@@ -925,8 +926,10 @@ provenance_suite(void)
 	tcase_add_test(tc,
 	    required_provenance_refuses_its_absence_and_takes_its_presence);
 	tcase_add_test(tc, non_jar_without_provenance_is_unsigned);
-	tcase_add_test(tc, jar_needs_its_signature_unless_provenance_is_detached);
-	tcase_add_test(tc, source_check_finds_commit_reachable_from_allowed_ref);
+	tcase_add_test(tc,
+	    jar_needs_its_signature_unless_provenance_is_detached);
+	tcase_add_test(tc,
+	    source_check_finds_commit_reachable_from_allowed_ref);
 	suite_add_tcase(s, tc);
 	return s;
 }
