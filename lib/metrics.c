@@ -47,6 +47,7 @@ enum {
 	F_AUDIT,
 	F_PUSH_FAILURES,
 	F_STATE_RESETS,
+	F_PREMAIN,
 	F_COUNT
 };
 
@@ -88,6 +89,9 @@ static const struct family families[F_COUNT] = {
 	[F_STATE_RESETS] = { "sbx_metrics_state_resets_total", COUNTER,
 	    "Times a corrupt or missing metrics state restarted the counters.",
 	    0, { NULL } },
+	[F_PREMAIN] = { "sbx_agent_premain_seconds", HISTOGRAM,
+	    "Time a JVM spent starting its Java agents, by tenant.",
+	    1, { "tenant" } },
 };
 
 /* Buckets from 100 us (a cached guard verdict) to 10 s (a huge JAR). */
@@ -1323,6 +1327,26 @@ sbx_metrics_violation(struct sbx_metrics *m, enum sbx_violation type,
 	pthread_mutex_lock(&m->mu);
 	if ((rc = set_get(&s, &m->set, F_VIOLATIONS, label, err)) == SBX_OK)
 		s->count++;
+	pthread_mutex_unlock(&m->mu);
+	return rc;
+}
+
+int
+sbx_metrics_premain(struct sbx_metrics *m, const char *tenant,
+    double seconds, struct sbx_err *err)
+{
+	const char *label[1] = { tenant };
+	struct series *hist;
+	int rc;
+
+	assert(m != NULL && tenant != NULL);
+	if ((rc = check_seconds(seconds, err)) != SBX_OK ||
+	    (rc = check_labels("tenant", label, 1, err)) != SBX_OK)
+		return rc;
+
+	pthread_mutex_lock(&m->mu);
+	if ((rc = set_get(&hist, &m->set, F_PREMAIN, label, err)) == SBX_OK)
+		observe(hist, seconds);
 	pthread_mutex_unlock(&m->mu);
 	return rc;
 }

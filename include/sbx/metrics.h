@@ -81,6 +81,13 @@ int	sbx_metrics_violation(struct sbx_metrics *m, enum sbx_violation type,
 	    const char *tenant, struct sbx_err *err);
 
 /*
+ * One observation of sbx_agent_premain_seconds{tenant}: the time a JVM
+ * spent starting its Java agents (libsbxguard.so measures it).
+ */
+int	sbx_metrics_premain(struct sbx_metrics *m, const char *tenant,
+	    double seconds, struct sbx_err *err);
+
+/*
  * One signing operation: sbx_sign_total{result="signed"|"failed"} += 1
  * and one observation of sbx_sign_duration_seconds.
  */
