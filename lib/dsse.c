@@ -352,6 +352,36 @@ parse_sig(struct sbx_dsse_sig *sig, json_t *o, size_t i, const char *name,
 	return SBX_OK;
 }
 
+/* The payloadType and the signatures array, checked; NULL if refused. */
+static json_t *
+check_header(json_t *o, const char **type, const char *name,
+    struct sbx_err *err)
+{
+	json_t *sigs;
+	size_t n;
+
+	if ((*type = get_string(o, "payloadType", &n, "envelope", name,
+	    err)) == NULL)
+		return NULL;
+	if (strcmp(*type, SBX_DSSE_PAYLOAD_TYPE) != 0 || strlen(*type) != n) {
+		sbx_err_reject(err, SBX_V_PROVENANCE_MISMATCH, "%s: "
+		    "payloadType is \"%.64s\", not \"%s\"", name, *type,
+		    SBX_DSSE_PAYLOAD_TYPE);
+		return NULL;
+	}
+	sigs = json_object_get(o, "signatures");
+	if (!json_is_array(sigs))
+		malformed(err, name, "signatures is not an array");
+	else if (json_array_size(sigs) == 0)
+		malformed(err, name, "the envelope has no signature");
+	else if (json_array_size(sigs) > SBX_DSSE_MAX_SIGS)
+		sbx_err_reject(err, SBX_V_PROVENANCE_MISMATCH, "%s: more than "
+		    "%d signatures", name, SBX_DSSE_MAX_SIGS);
+	else
+		return sigs;
+	return NULL;
+}
+
 static int
 parse_envelope(struct sbx_dsse **out, json_t *o, const char *name,
     struct sbx_err *err)
@@ -369,23 +399,8 @@ parse_envelope(struct sbx_dsse **out, json_t *o, const char *name,
 	    "envelope", name, err);
 	if (rc != SBX_OK)
 		return rc;
-
-	if ((s = get_string(o, "payloadType", &n, "envelope", name, err))
-	    == NULL)
+	if ((sigs = check_header(o, &s, name, err)) == NULL)
 		return SBX_EREJECT;
-	if (strcmp(s, SBX_DSSE_PAYLOAD_TYPE) != 0 || strlen(s) != n)
-		return sbx_err_reject(err, SBX_V_PROVENANCE_MISMATCH, "%s: "
-		    "payloadType is \"%.64s\", not \"%s\"", name, s,
-		    SBX_DSSE_PAYLOAD_TYPE);
-
-	sigs = json_object_get(o, "signatures");
-	if (!json_is_array(sigs))
-		return malformed(err, name, "signatures is not an array");
-	if (json_array_size(sigs) == 0)
-		return malformed(err, name, "the envelope has no signature");
-	if (json_array_size(sigs) > SBX_DSSE_MAX_SIGS)
-		return sbx_err_reject(err, SBX_V_PROVENANCE_MISMATCH, "%s: "
-		    "more than %d signatures", name, SBX_DSSE_MAX_SIGS);
 
 	if ((rc = env_new(&env, json_array_size(sigs), err)) != SBX_OK)
 		return rc;

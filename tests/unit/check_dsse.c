@@ -300,6 +300,43 @@ START_TEST(verify_rejects_key_without_provenance_role)
 }
 END_TEST
 
+/* Trust is judged now: a retired or revoked key signs nothing more. */
+START_TEST(verify_rejects_revoked_and_retired_keys)
+{
+	struct sbx_dsse_signer s;
+	struct sbx_err err = { 0 };
+	struct sbx_keyring *kr;
+	struct sbx_dsse *env;
+	int64_t now = (int64_t)time(NULL), nb;
+
+	load_keys();
+	env = signed_env(big, SBX_PAD_PSS);
+	kr = ring(big, "release", SBX_ROLE_PROVENANCE);
+	ck_assert_int_eq(sbx_keyring_revoke(kr, "release", now - 60,
+	    "key leaked", &err), SBX_OK);
+	ck_assert_int_eq(sbx_dsse_verify(&s, env, kr, NULL, now, "e", &err),
+	    SBX_EREJECT);
+	ck_assert_int_eq(err.violation, SBX_V_REVOKED_KEY);
+	ck_assert_ptr_nonnull(strstr(err.msg, "e: "));
+	sbx_keyring_free(kr);
+
+	/* Retired ten seconds into its life: valid before, not after. */
+	kr = ring(big, "release", SBX_ROLE_PROVENANCE);
+	nb = sbx_keyring_find(kr, "release")->not_before;
+	ck_assert_int_lt(nb + 10, now);
+	ck_assert_int_eq(sbx_keyring_retire(kr, "release", nb + 10, &err),
+	    SBX_OK);
+	ck_assert_int_eq(sbx_dsse_verify(&s, env, kr, NULL, now, "e", &err),
+	    SBX_EREJECT);
+	ck_assert_int_eq(err.violation, SBX_V_EXPIRED_KEY);
+	ck_assert_msg(sbx_dsse_verify(&s, env, kr, NULL, nb + 5, "e",
+	    &err) == SBX_OK, "%s", err.msg);
+	sbx_keyring_free(kr);
+	sbx_dsse_free(env);
+	free_keys();
+}
+END_TEST
+
 START_TEST(verify_applies_policy_scheme_and_key_size)
 {
 	struct sbx_dsse_signer s;
@@ -592,6 +629,7 @@ dsse_suite(void)
 	tcase_add_test(tc, verify_rejects_changed_payload_as_bad_signature);
 	tcase_add_test(tc, verify_rejects_changed_payload_type);
 	tcase_add_test(tc, verify_rejects_key_without_provenance_role);
+	tcase_add_test(tc, verify_rejects_revoked_and_retired_keys);
 	tcase_add_test(tc, verify_applies_policy_scheme_and_key_size);
 	tcase_add_test(tc, verify_accepts_any_trusted_signature_of_several);
 	tcase_add_loop_test(tc, parse_refuses_malformed_envelopes, 0,
