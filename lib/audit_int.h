@@ -68,12 +68,25 @@ int	sbx_audit__tail(struct audit_tail *t, int fd, const char *path,
 int	sbx_audit__lock(int fd, bool exclusive, unsigned timeout_ms,
 	    const char *path, struct sbx_err *err);
 
-/* The hashes of the events this call wrote, to tell them from replays. */
+/*
+ * What one call wrote: the hashes of its events, to tell them from
+ * replays, and the log's mode and group, which the files beside it
+ * (spools, locks, sampling state) get too, so that every user who may
+ * write the log may write them.
+ */
 struct audit_own {
 	size_t	  n;
 	char	(*hash)[SBX_AUDIT_HASH_LEN + 1];
 	unsigned  failed;		/* bit per sink whose spool refused */
+	mode_t	  mode;
+	gid_t	  gid;
 };
+
+/* Open path, creating it with own's mode and group if it is missing. */
+int	sbx_audit__open_beside(const char *path, int flags,
+	    const struct audit_own *own);
+/* Make the folder dir if missing, searchable by whoever reads the log. */
+int	sbx_audit__mkdir_beside(const char *dir, const struct audit_own *own);
 
 int	sbx_audit__own_add(struct audit_own *own, const char *hash,
 	    struct sbx_err *err);

@@ -60,6 +60,38 @@ sbx_audit__lock(int fd, bool exclusive, unsigned timeout_ms, const char *path,
 }
 
 int
+sbx_audit__open_beside(const char *path, int flags,
+    const struct audit_own *own)
+{
+	int fd;
+
+	fd = open(path, flags | O_CREAT | O_EXCL | O_CLOEXEC, own->mode);
+	if (fd != -1) {
+		/* Past the umask, and into the log's group: best effort,
+		 * as only root or a member may give a file to a group. */
+		if (fchmod(fd, own->mode) == -1 ||
+		    fchown(fd, (uid_t)-1, own->gid) == -1)
+			errno = 0;
+		return fd;
+	}
+	if (errno != EEXIST)
+		return -1;
+	return open(path, flags | O_CLOEXEC);
+}
+
+int
+sbx_audit__mkdir_beside(const char *dir, const struct audit_own *own)
+{
+	mode_t mode = own->mode | ((own->mode & 0444) >> 2);
+
+	if (mkdir(dir, mode) == -1)
+		return errno == EEXIST ? 0 : -1;
+	if (chmod(dir, mode) == -1 || chown(dir, (uid_t)-1, own->gid) == -1)
+		errno = 0;
+	return 0;
+}
+
+int
 sbx_audit__own_add(struct audit_own *own, const char *hash,
     struct sbx_err *err)
 {
@@ -309,7 +341,8 @@ state_load(const char *file)
 }
 
 static int
-state_save(const char *file, json_t *st, bool sync, struct sbx_err *err)
+state_save(const char *file, json_t *st, bool sync,
+    const struct audit_own *own, struct sbx_err *err)
 {
 	char *p = NULL, *text = NULL;
 	int fd = -1, rc = SBX_EINTERNAL;
@@ -322,7 +355,7 @@ state_save(const char *file, json_t *st, bool sync, struct sbx_err *err)
 	}
 	/* In place: the log's lock already keeps writers apart. */
 	n = strlen(text);
-	if ((fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0640)) == -1 ||
+	if ((fd = sbx_audit__open_beside(p, O_WRONLY, own)) == -1 ||
 	    pwrite(fd, text, n, 0) != (ssize_t)n ||
 	    ftruncate(fd, (off_t)n) == -1 || (sync && fdatasync(fd) == -1)) {
 		rc = sbx_err_set(err, SBX_EIO, "%s: %s", p, strerror(errno));
@@ -452,9 +485,23 @@ sample(bool *out, struct batch *b, const struct sbx_audit_conf *conf,
 		    "default", minute, conf, err);
 	/* Saved before the append: a failure then loses no event. */
 	if (rc == SBX_OK)
-		rc = state_save(conf->file, st, conf->fsync, err);
+		rc = state_save(conf->file, st, conf->fsync, &b->own, err);
 	json_decref(st);
 	return rc;
+}
+
+static int
+log_perm(struct audit_own *own, int fd, const char *path,
+    struct sbx_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return sbx_err_set(err, SBX_EIO, "%s: %s", path,
+		    strerror(errno));
+	own->mode = st.st_mode & 0666;
+	own->gid = st.st_gid;
+	return SBX_OK;
 }
 
 /*
@@ -478,7 +525,8 @@ locked_write(struct sbx_audit_result *res, struct batch *b,
 		goto done;
 	if ((rc = sbx_audit__tail(&t, fd, conf->file, TAIL_MAX, err)) !=
 	    SBX_OK ||
-	    (rc = batch_start(b, &t, err)) != SBX_OK)
+	    (rc = batch_start(b, &t, err)) != SBX_OK ||
+	    (rc = log_perm(&b->own, fd, conf->file, err)) != SBX_OK)
 		goto done;
 	if (conf->sample_first > 0 &&
 	    (rc = sample(&out, b, conf, ev, now, err)) != SBX_OK)
@@ -635,7 +683,7 @@ rotate_event(struct sbx_buf *line, char *hash_out, const char *rotated,
  */
 static int
 rotate_swap(const char *path, const char *rotated, const struct sbx_buf *line,
-    mode_t mode, struct sbx_err *err)
+    const struct stat *st, struct sbx_err *err)
 {
 	char tmp[PATH_MAX];
 	int fd, rc;
@@ -653,7 +701,12 @@ rotate_swap(const char *path, const char *rotated, const struct sbx_buf *line,
 		unlink(rotated);
 		return rc;
 	}
-	if ((rc = sbx_file_tmp_commit(fd, tmp, path, mode, err)) != SBX_OK)
+	/* The writers' owner and group, as far as we may give them. */
+	if (fchown(fd, st->st_uid, st->st_gid) == -1 &&
+	    fchown(fd, (uid_t)-1, st->st_gid) == -1)
+		errno = 0;
+	rc = sbx_file_tmp_commit(fd, tmp, path, st->st_mode & 07777, err);
+	if (rc != SBX_OK)
 		unlink(rotated);
 	return rc;
 }
@@ -693,8 +746,7 @@ sbx_audit_rotate(char *rotated_out, uint64_t *seq_out, char *hash_out,
 		goto done;
 	}
 	if ((rc = rotate_event(&line, hash, rotated_out, &t, err)) != SBX_OK ||
-	    (rc = rotate_swap(path, rotated_out, &line, st.st_mode & 07777,
-	    err)) != SBX_OK)
+	    (rc = rotate_swap(path, rotated_out, &line, &st, err)) != SBX_OK)
 		goto done;
 	*seq_out = t.seq;
 	memcpy(hash_out, t.hash, SBX_AUDIT_HASH_LEN + 1);

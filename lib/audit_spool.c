@@ -39,6 +39,7 @@ struct spool {
 	char		 path[PATH_MAX];
 	uint64_t	 offset;
 	uint64_t	 size;
+	const struct audit_own *own;	/* mode and group for new files */
 };
 
 /* A sink's connection, set up on its first line. */
@@ -86,7 +87,8 @@ spool_name(char *out, const struct sbx_audit_conf *conf,
 }
 
 static int
-spool_dir(const struct sbx_audit_conf *conf, struct sbx_err *err)
+spool_dir(const struct sbx_audit_conf *conf, const struct audit_own *own,
+    struct sbx_err *err)
 {
 	char dir[PATH_MAX];
 
@@ -94,7 +96,7 @@ spool_dir(const struct sbx_audit_conf *conf, struct sbx_err *err)
 		snprintf(dir, sizeof(dir), "%s", conf->spool_dir);
 	else
 		snprintf(dir, sizeof(dir), "%s.spool", conf->file);
-	if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+	if (sbx_audit__mkdir_beside(dir, own) == -1)
 		return sbx_err_set(err, SBX_EIO, "%s: cannot create: %s", dir,
 		    strerror(errno));
 	return SBX_OK;
@@ -149,16 +151,18 @@ read_header(struct spool *s, struct sbx_err *err)
 /* Open and lock the spool; an appender must not hold a replaced file. */
 static int
 spool_open(struct spool *s, const struct sbx_audit_conf *conf,
-    enum sbx_audit_sink sink, unsigned wait_ms, struct sbx_err *err)
+    enum sbx_audit_sink sink, const struct audit_own *own, unsigned wait_ms,
+    struct sbx_err *err)
 {
 	struct stat a, b;
 	int i, rc;
 
 	s->fd = -1;
+	s->own = own;
 	if ((rc = spool_name(s->path, conf, sink, "spool", err)) != SBX_OK)
 		return rc;
 	for (i = 0; i < 16; i++) {
-		s->fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+		s->fd = sbx_audit__open_beside(s->path, O_RDWR, own);
 		if (s->fd == -1)
 			return sbx_err_set(err, SBX_EIO, "%s: %s", s->path,
 			    strerror(errno));
@@ -199,14 +203,16 @@ note(struct sbx_audit_result *res, enum sbx_audit_sink sink,
 
 static int
 append_one(const struct sbx_audit_conf *conf, enum sbx_audit_sink sink,
-    const char *lines, size_t len, struct sbx_err *err)
+    const char *lines, size_t len, const struct audit_own *own,
+    struct sbx_err *err)
 {
 	struct spool s;
 	ssize_t n;
 	int rc;
 
-	if ((rc = spool_dir(conf, err)) != SBX_OK ||
-	    (rc = spool_open(&s, conf, sink, SPOOL_WAIT_MS, err)) != SBX_OK)
+	if ((rc = spool_dir(conf, own, err)) != SBX_OK ||
+	    (rc = spool_open(&s, conf, sink, own, SPOOL_WAIT_MS, err)) !=
+	    SBX_OK)
 		return rc;
 	/* Bounded: past spool_max the sink loses events, and says so. */
 	if (s.size - s.offset + len > conf->spool_max) {
@@ -240,7 +246,7 @@ sbx_audit__spool(struct sbx_audit_result *res,
 	for (sink = SBX_SINK_FILE + 1; sink < SBX_SINK_COUNT; sink++) {
 		if (sink_target(conf, sink) == NULL)
 			continue;
-		if (append_one(conf, sink, lines, len, &e) != SBX_OK) {
+		if (append_one(conf, sink, lines, len, own, &e) != SBX_OK) {
 			res->counts[sink][SBX_AUDIT_FAILED] += own->n;
 			own->failed |= 1u << sink;
 			note(res, sink, &e);
@@ -359,7 +365,9 @@ compact(struct spool *s, bool *replaced, struct sbx_err *err)
 		sbx_file_tmp_abort(fd, tmp);
 		goto done;
 	}
-	rc = sbx_file_tmp_commit(fd, tmp, s->path, 0640, err);
+	if (fchown(fd, (uid_t)-1, s->own->gid) == -1)
+		errno = 0;
+	rc = sbx_file_tmp_commit(fd, tmp, s->path, s->own->mode, err);
 	*replaced = rc == SBX_OK;
 done:
 	sbx_buf_free(&rest);
@@ -433,20 +441,20 @@ send_chunk(struct sbx_audit_result *res, struct sender *sd, struct spool *s,
 static int
 next_chunk(struct spool *s, struct sbx_buf *chunk,
     const struct sbx_audit_conf *conf, enum sbx_audit_sink sink,
-    int64_t deadline, struct sbx_err *err)
+    const struct audit_own *own, int64_t deadline, struct sbx_err *err)
 {
 	bool replaced;
 	int rc;
 
 	chunk->len = 0;
-	if ((rc = spool_open(s, conf, sink, time_left(deadline) + 1, err)) !=
-	    SBX_OK)
+	if ((rc = spool_open(s, conf, sink, own, time_left(deadline) + 1,
+	    err)) != SBX_OK)
 		return rc;
 	rc = compact(s, &replaced, err);
 	if (rc == SBX_OK && replaced) {
 		spool_close(s);
-		if ((rc = spool_open(s, conf, sink, time_left(deadline) + 1,
-		    err)) != SBX_OK)
+		if ((rc = spool_open(s, conf, sink, own, time_left(deadline) +
+		    1, err)) != SBX_OK)
 			return rc;
 	}
 	if (rc == SBX_OK)
@@ -482,11 +490,11 @@ drain_sink(struct sbx_audit_result *res, struct sender *sd, int64_t deadline,
 	struct spool s = { .fd = -1 };
 	int lfd = -1, rc;
 
-	if ((rc = spool_dir(sd->conf, err)) != SBX_OK ||
+	if ((rc = spool_dir(sd->conf, own, err)) != SBX_OK ||
 	    (rc = spool_name(lockpath, sd->conf, sd->sink, "lock", err)) !=
 	    SBX_OK)
 		goto done;
-	if ((lfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1) {
+	if ((lfd = sbx_audit__open_beside(lockpath, O_RDWR, own)) == -1) {
 		rc = sbx_err_set(err, SBX_EIO, "%s: %s", lockpath,
 		    strerror(errno));
 		goto done;
@@ -500,7 +508,8 @@ drain_sink(struct sbx_audit_result *res, struct sender *sd, int64_t deadline,
 			    "spent", sd->conf->budget_ms);
 			break;
 		}
-		rc = next_chunk(&s, &chunk, sd->conf, sd->sink, deadline, err);
+		rc = next_chunk(&s, &chunk, sd->conf, sd->sink, own, deadline,
+		    err);
 		if (rc != SBX_OK || chunk.len == 0)
 			break;
 		rc = send_chunk(res, sd, &s, &chunk, own, deadline, sent_own,

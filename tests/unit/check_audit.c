@@ -1038,6 +1038,55 @@ START_TEST(log_passing_off_keeps_only_refusals)
 }
 END_TEST
 
+static void
+emit_one(struct sbx_audit_result *res, const struct sbx_audit_conf *c)
+{
+	struct sbx_audit_event ev;
+	struct sbx_err err = { 0 };
+
+	fill(&ev, SBX_AUDIT_VIOLATION, "payments", T0);
+	ck_assert_int_eq(sbx_audit_emit(res, c, &ev, &err), SBX_OK);
+}
+
+/* The permission bits of logpath followed by suffix. */
+static mode_t
+mode_of(const char *suffix)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s%s", logpath, suffix);
+	ck_assert_msg(stat(path, &st) == 0, "%s missing", path);
+	return st.st_mode & 07777;
+}
+
+/* Files beside the log are as writable as the log, past the umask. */
+START_TEST(files_beside_the_log_take_its_mode)
+{
+	struct sbx_audit_conf c;
+	struct sbx_audit_result res;
+	char sock[PATH_MAX];
+	mode_t old = umask(022);
+	int fd;
+
+	fd = open(logpath, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_eq(fchmod(fd, 0660), 0);
+	close(fd);
+	snprintf(sock, sizeof(sock), "%s/down.sock", dir);
+	conf_for(&c, logpath);
+	c.sample_first = 5;
+	c.journal_socket = sock;
+	emit_one(&res, &c);
+	ck_assert_uint_eq(res.counts[SBX_SINK_JOURNAL][SBX_AUDIT_SPOOLED], 1);
+	ck_assert_uint_eq(mode_of(""), 0660);
+	ck_assert_uint_eq(mode_of(".sampling"), 0660);
+	ck_assert_uint_eq(mode_of(".spool"), 0770);
+	ck_assert_uint_eq(mode_of(".spool/journal.spool"), 0660);
+	ck_assert_uint_eq(mode_of(".spool/journal.lock"), 0660);
+	umask(old);
+}
+END_TEST
+
 START_TEST(emit_into_unwritable_folder_is_eio)
 {
 	struct sbx_audit_conf c;
@@ -1532,15 +1581,6 @@ received(int fd, uint64_t *seqs, int max)
 	return k;
 }
 
-static void
-emit_one(struct sbx_audit_result *res, const struct sbx_audit_conf *c)
-{
-	struct sbx_audit_event ev;
-	struct sbx_err err = { 0 };
-
-	fill(&ev, SBX_AUDIT_VIOLATION, "payments", T0);
-	ck_assert_int_eq(sbx_audit_emit(res, c, &ev, &err), SBX_OK);
-}
 
 START_TEST(journal_sink_spools_while_down_and_replays_once_in_order)
 {
@@ -1824,6 +1864,7 @@ audit_suite(void)
 	tcase_add_test(tc, sampling_counts_and_summarises);
 	tcase_add_test(tc, flush_writes_due_summaries);
 	tcase_add_test(tc, log_passing_off_keeps_only_refusals);
+	tcase_add_test(tc, files_beside_the_log_take_its_mode);
 	tcase_add_test(tc, emit_into_unwritable_folder_is_eio);
 	tcase_add_test(tc, conf_loads_every_key);
 	tcase_add_loop_test(tc, conf_refuses_bad_input, 0,
