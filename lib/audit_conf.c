@@ -61,8 +61,8 @@ keep_path(json_t *keep, const char *key, const char *s, const char *base_dir)
 static bool
 http_url(const char *s)
 {
-	return s != NULL && (strncmp(s, "http://", 7) == 0 ||
-	    strncmp(s, "https://", 8) == 0) && strlen(s) > 8;
+	return s != NULL && (strncasecmp(s, "http://", 7) == 0 ||
+	    strncasecmp(s, "https://", 8) == 0) && strlen(s) > 8;
 }
 
 static bool
@@ -97,7 +97,7 @@ conf_sampling(struct sbx_audit_conf *conf, json_t *v, struct where *w)
 		    "object", w->name, w->path);
 	json_object_foreach(v, key, x) {
 		if (strcmp(key, "per_minute_after") == 0 &&
-		    int_in(x, 0, 1000000))
+		    int_in(x, 0, 1000000000))
 			conf->sample_first = (unsigned)json_integer_value(x);
 		else if (strcmp(key, "rate") == 0 && json_is_number(x) &&
 		    json_number_value(x) >= 0 && json_number_value(x) <= 1)
