@@ -17,6 +17,7 @@
 #include <sbx/file.h>
 #include <sbx/key.h>
 #include <sbx/keyring.h>
+#include <sbx/tsa.h>
 
 #include "keyring_int.h"
 
@@ -316,32 +317,12 @@ code_signing_fault(X509 *cert)
 	return NULL;
 }
 
-/*
- * RFC 3161 section 2.3: a TSA's certificate carries exactly one
- * extended key usage, id-kp-timeStamping, and marks it critical.
- */
-static const char *
-timestamping_fault(X509 *cert)
-{
-	int i = X509_get_ext_by_NID(cert, NID_ext_key_usage, -1);
-
-	if (i < 0 || !(X509_get_extension_flags(cert) & EXFLAG_XKUSAGE))
-		return "has no extended key usage timeStamping";
-	if (X509_get_extended_key_usage(cert) != XKU_TIMESTAMP)
-		return "has an extended key usage other than timeStamping "
-		    "alone";
-	if (!X509_EXTENSION_get_critical(X509_get_ext(cert, i)))
-		return "has a timeStamping extended key usage that is not "
-		    "critical";
-	return NULL;
-}
-
 /* What a signer's own certificate must allow for the role. */
 static const char *
 leaf_fault(X509 *cert, unsigned role)
 {
 	if (role & SBX_ROLE_TSA)
-		return timestamping_fault(cert);
+		return sbx_tsa_cert_fault(cert);
 	return code_signing_fault(cert);
 }
 
@@ -358,7 +339,7 @@ entry_fault(X509 *cert, unsigned roles)
 		return code_signing_fault(cert);
 	if ((roles & SBX_ROLE_TSA) && !(roles & SBX_ROLE_CA) &&
 	    cert != NULL)
-		return timestamping_fault(cert);
+		return sbx_tsa_cert_fault(cert);
 	return NULL;
 }
 
@@ -400,7 +381,8 @@ sbx_keyring_add_cert(struct sbx_keyring *kr, X509 *cert, const char *name,
 		goto done;
 	}
 	if (roles == 0 || (roles & ~(unsigned)(SBX_ROLE_JAR |
-	    SBX_ROLE_PROVENANCE | SBX_ROLE_KEYRING | SBX_ROLE_CA)) != 0) {
+	    SBX_ROLE_PROVENANCE | SBX_ROLE_KEYRING | SBX_ROLE_TSA |
+	    SBX_ROLE_CA)) != 0) {
 		rc = sbx_err_set(err, SBX_ECONFIG, "key %s: bad roles", name);
 		goto done;
 	}

@@ -20,6 +20,7 @@
 #include <sbx/jar.h>
 #include <sbx/jarint.h>
 #include <sbx/manifest.h>
+#include <sbx/tsa.h>
 
 #define SIGFILE_MAX	16000000
 #define CREATED_BY	"sbx " SBX_VERSION
@@ -435,6 +436,19 @@ build_sf(struct sctx *c, struct sbx_err *err)
 	return rc;
 }
 
+/* JAR-SIGNING.md 7: jarsigner -tsa's token, over the signature value. */
+static int
+add_timestamp(struct sctx *c, CMS_SignerInfo *si, struct sbx_err *err)
+{
+	int rc;
+
+	if (c->o->tsa == NULL)
+		return SBX_OK;
+	if ((rc = sbx_tsa_stamp_signer(si, c->o->tsa, err)) != SBX_OK)
+		sbx_err_prefix(err, c->jar);
+	return rc;
+}
+
 /*
  * A detached SignedData over the .SF, signer named by issuer and
  * serial (the only form the JDK reads), PKCS#1 v1.5 with SHA-256 (the
@@ -471,6 +485,8 @@ build_block(struct sctx *c, struct sbx_err *err)
 	if ((data = BIO_new_mem_buf(c->sf.p, (int)c->sf.len)) == NULL ||
 	    CMS_final(cms, data, NULL, flags) != 1)
 		goto ssl;
+	if ((rc = add_timestamp(c, si, err)) != SBX_OK)
+		goto done;
 	if ((n = i2d_CMS_ContentInfo(cms, &der)) <= 0)
 		goto ssl;
 	rc = sbx_buf_add(&c->block, der, (size_t)n, err);

@@ -14,6 +14,7 @@
 #include <sbx/jar.h>
 #include <sbx/jarint.h>
 #include <sbx/manifest.h>
+#include <sbx/tsa.h>
 
 /* jdk.jar.maxSignatureFileSize: the JDK refuses larger signature files. */
 #define SIGFILE_MAX	16000000
@@ -511,14 +512,14 @@ load_sf(struct vctx *c, struct signer *s, struct sbx_err *err)
  */
 static int
 trust_signer(struct vctx *c, struct signer *s, CMS_ContentInfo *cms,
-    X509 *cert, struct sbx_err *err)
+    X509 *cert, int64_t when, struct sbx_err *err)
 {
 	STACK_OF(X509) *certs;
 	int rc;
 
 	certs = CMS_get1_certs(cms);
 	rc = sbx_keyring_trust(&s->key, c->o->keyring, X509_get0_pubkey(cert),
-	    cert, certs, SBX_ROLE_JAR, c->o->now, &s->trust_err);
+	    cert, certs, SBX_ROLE_JAR, when, &s->trust_err);
 	sk_X509_pop_free(certs, X509_free);
 
 	if (rc == SBX_OK) {
@@ -535,6 +536,21 @@ trust_signer(struct vctx *c, struct signer *s, CMS_ContentInfo *cms,
 	}
 	sbx_err_prefix(&s->trust_err, c->jar);
 	return SBX_OK;
+}
+
+/*
+ * JAR-SIGNING.md 7: an RFC 3161 timestamp by a TSA that the keyring
+ * trusts (role tsa) is the signing time, so a retired key's earlier
+ * signatures keep verifying; any other signer is judged now.
+ */
+static int64_t
+signing_time(const struct vctx *c, struct signer *s, CMS_SignerInfo *si)
+{
+	int64_t when = c->o->now;
+
+	if (sbx_tsa_signer_time(&when, si, c->o->keyring, NULL) == SBX_OK)
+		s->info.timestamp = when;
+	return when;
 }
 
 static int
@@ -564,7 +580,7 @@ check_block(struct vctx *c, struct signer *s, struct sbx_err *err)
 		goto done;
 
 	/* Trust is decided last: a forged block must read as forged. */
-	rc = trust_signer(c, s, cms, cert, err);
+	rc = trust_signer(c, s, cms, cert, signing_time(c, s, si), err);
 done:
 	X509_free(cert);
 	CMS_ContentInfo_free(cms);

@@ -31,6 +31,7 @@ struct sbx_jar_signer {
 	char	 subject[256];		/* certificate subject, one line */
 	int	 bits;
 	bool	 trusted;		/* vouched for by the keyring */
+	int64_t	 timestamp;		/* trusted RFC 3161 time, 0: none */
 };
 
 /*
@@ -64,11 +65,14 @@ struct sbx_jar_verify_opts {
 int	sbx_jar_verify(struct sbx_jar_verdict *v, struct sbx_zip *z,
 	    const struct sbx_jar_verify_opts *opts, struct sbx_err *err);
 
+struct sbx_tsa_opts;
+
 struct sbx_jar_sign_opts {
 	struct sbx_key	*key;		/* with its certificate */
 	const char	*alias;		/* NULL: "SIGNER"; made upper case */
 	int64_t		 when;		/* entry times and signingTime */
 	int		 threads;	/* as for verification */
+	const struct sbx_tsa_opts *tsa;	/* NULL: no timestamp (tsa.h) */
 };
 
 /*
@@ -76,7 +80,8 @@ struct sbx_jar_sign_opts {
  * atomically (they may be the same path). Existing main attributes and
  * other signers are kept; signing with an alias that is already there
  * replaces that signer. Compressed entries are copied unchanged.
- * Deterministic: the same input, key and opts give the same bytes.
+ * Deterministic: the same input, key and opts give the same bytes,
+ * except for the RFC 3161 timestamp that opts->tsa asks for.
  */
 int	sbx_jar_sign(const char *in_path, const char *out_path,
 	    const struct sbx_jar_sign_opts *opts, struct sbx_err *err);
