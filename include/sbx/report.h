@@ -1,0 +1,44 @@
+/* include/sbx/report.h: one check or signing, to the audit log and metrics. */
+#ifndef SBX_REPORT_H
+#define SBX_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sbx/audit.h>
+#include <sbx/err.h>
+#include <sbx/metrics.h>
+#include <sbx/policy.h>
+
+/* What a tool knows about one check (or signing) it made. */
+struct sbx_report {
+	const char		*tool;		/* "sbx-verify" */
+	const char		*operation;	/* "verify", "sign" */
+	enum sbx_audit_kind	 kind;		/* of an event without violation */
+	enum sbx_check_result	 result;	/* accepted, rejected, audited */
+	enum sbx_violation	 violation;	/* SBX_V_NONE when accepted */
+	const char		*detail;	/* the reason, one line */
+	const char		*artifact;	/* path */
+	const char		*sha256;	/* of the artifact, or NULL */
+	int64_t			 size;		/* < 0: unknown */
+	const char		*key_id;	/* signer, or NULL */
+	const char		*signer;
+	const char		*subject;
+	double			 seconds;	/* how long the check took */
+};
+
+/*
+ * Write the audit event and update the metrics that the policy asks
+ * for (neither, for the default policy of a bare --keyring). Violations
+ * become sbx.violation events whatever r->kind says. The audit file
+ * comes first and its failure is returned: a check that cannot be
+ * logged must not pass unnoticed. Metrics are best effort, within the
+ * policy's time budget; a failure there is counted, not returned.
+ */
+int	sbx_report(const struct sbx_policy *p, const struct sbx_report *r,
+	    struct sbx_err *err);
+
+/* Seconds on the monotonic clock, for measuring a check. */
+double	sbx_report_clock(void);
+
+#endif
