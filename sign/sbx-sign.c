@@ -1,6 +1,7 @@
 /* sign/sbx-sign.c: sign agent JARs; write the provenance of any artifact. */
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -8,16 +9,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sbx/cli.h>
+#include <sbx/encode.h>
 #include <sbx/err.h>
 #include <sbx/jar.h>
 #include <sbx/key.h>
+#include <sbx/policy.h>
 #include <sbx/provenance.h>
+#include <sbx/report.h>
 #include <sbx/secret.h>
 
 static const char *progname = "sbx-sign";
+
+/* The key that signed, for the audit event. */
+static char signed_by[SBX_KEYID_LEN + 1];
 
 struct opts {
 	const char	*key;
@@ -37,6 +46,7 @@ struct opts {
 	bool		 detached;
 	bool		 allow_dirty;
 	bool		 sign_jar;	/* a JAR, and not --detached */
+	const char	*policy;	/* where audit events and metrics go */
 };
 
 static void
@@ -93,7 +103,8 @@ static void
 parse(struct opts *o, int argc, char **argv)
 {
 	enum { O_KEY = 256, O_CERT, O_KEY_ALIAS, O_ALIAS, O_PROV, O_NO_PROV,
-	    O_BUNDLE, O_DETACHED, O_SOURCE, O_ALLOW_DIRTY, O_BUILDER };
+	    O_BUNDLE, O_DETACHED, O_SOURCE, O_ALLOW_DIRTY, O_BUILDER,
+	    O_POLICY };
 	static const struct option longopts[] = {
 		{ "key", required_argument, NULL, O_KEY },
 		{ "cert", required_argument, NULL, O_CERT },
@@ -108,6 +119,7 @@ parse(struct opts *o, int argc, char **argv)
 		{ "source", required_argument, NULL, O_SOURCE },
 		{ "allow-dirty", no_argument, NULL, O_ALLOW_DIRTY },
 		{ "builder-id", required_argument, NULL, O_BUILDER },
+		{ "policy", required_argument, NULL, O_POLICY },
 		SBX_CLI_PASS_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -154,6 +166,9 @@ parse(struct opts *o, int argc, char **argv)
 			break;
 		case O_BUILDER:
 			o->builder_id = optarg;
+			break;
+		case O_POLICY:
+			o->policy = optarg;
 			break;
 		default:
 			if (sbx_cli_pass_option(&o->pass, ch, optarg, &err)
@@ -236,15 +251,18 @@ sign_jar(const struct opts *o, struct sbx_key *key, const char *out,
     struct sbx_err *err)
 {
 	struct sbx_jar_sign_opts so = { .key = key, .alias = o->alias };
+	char subject[256];
 	int rc;
 
 	if ((rc = sign_time(&so.when, err)) != SBX_OK)
 		return rc;
 	rc = sbx_jar_sign(o->jar, out, &so, err);
-	if (rc == SBX_OK && !o->quiet)
-		printf("%s: signed by %s (key %.16s)\n", out,
-		    sbx_key_cert(key) != NULL ? "certificate holder" : "key",
+	if (rc == SBX_OK && !o->quiet) {
+		X509_NAME_oneline(X509_get_subject_name(sbx_key_cert(key)),
+		    subject, sizeof(subject));
+		printf("%s: signed by %s (key %.16s)\n", out, subject,
 		    sbx_key_id(key));
+	}
 	return rc;
 }
 
@@ -295,6 +313,7 @@ run(const struct opts *o, struct sbx_err *err)
 
 	if ((rc = load_key(&key, o, err)) != SBX_OK)
 		goto done;
+	snprintf(signed_by, sizeof(signed_by), "%s", sbx_key_id(key));
 	if (!o->no_provenance &&
 	    (rc = make_build(&build, o, started, err)) != SBX_OK)
 		goto done;
@@ -308,16 +327,68 @@ done:
 	return rc;
 }
 
+/*
+ * With --policy, the signing is an sbx.sign audit event and counted in
+ * sbx_sign_total; an audit log that cannot be written fails the run.
+ */
+static int
+report(const struct opts *o, const struct sbx_policy *policy, int rc,
+    const struct sbx_err *why, double seconds)
+{
+	struct sbx_report rep = {
+		.tool = progname, .operation = "sign", .kind = SBX_AUDIT_SIGN,
+		.artifact = o->out != NULL ? o->out : o->jar, .size = -1,
+		.seconds = seconds, .violation = SBX_V_NONE,
+		.result = rc == SBX_OK ? SBX_CHECK_ACCEPTED :
+		    SBX_CHECK_REJECTED
+	};
+	struct sbx_err err = { 0 };
+	unsigned char md[32];
+	char hex[65] = "";
+	struct stat st;
+	int fd;
+
+	if (rc != SBX_OK) {
+		rep.violation = why->violation != SBX_V_NONE ?
+		    why->violation : SBX_V_INTERNAL_ERROR;
+		rep.detail = why->msg;
+	} else if ((fd = open(rep.artifact, O_RDONLY | O_CLOEXEC)) != -1) {
+		if (fstat(fd, &st) == 0)
+			rep.size = (int64_t)st.st_size;
+		if (sbx_sha256_fd(md, fd, rep.artifact, NULL) == SBX_OK) {
+			sbx_hex(hex, md, sizeof(md));
+			rep.sha256 = hex;
+		}
+		close(fd);
+	}
+	rep.key_id = signed_by;
+	if (sbx_report(policy, &rep, &err) == SBX_OK)
+		return rc;
+	fprintf(stderr, "%s: audit: %s\n", progname, err.msg);
+	return rc != SBX_OK ? rc : SBX_EIO;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct sbx_err err = { 0 };
+	struct sbx_policy *policy = NULL;
+	double t0;
 	int rc;
 
 	parse(&o, argc, argv);
+	if (o.policy != NULL &&
+	    (rc = sbx_policy_load(&policy, o.policy, &err)) != SBX_OK) {
+		fprintf(stderr, "%s: %s\n", progname, err.msg);
+		return sbx_exit_status(rc);
+	}
+	t0 = sbx_report_clock();
 	rc = run(&o, &err);
 	if (rc != SBX_OK)
 		fprintf(stderr, "%s: %s\n", progname, err.msg);
+	if (policy != NULL)
+		rc = report(&o, policy, rc, &err, sbx_report_clock() - t0);
+	sbx_policy_free(policy);
 	return sbx_exit_status(rc);
 }
