@@ -58,7 +58,7 @@ usage(void)
 	    "[-o OUT] [-q]\n"
 	    "\t[--no-provenance | [--provenance FILE] [--bundle[=FILE]]\n"
 	    "\t [--detached] [--source DIR] [--allow-dirty] "
-	    "[--builder-id URI]]\n\tFILE\n", progname);
+	    "[--builder-id URI]]\n\t[--policy POLICY] FILE\n", progname);
 	exit(2);
 }
 
