@@ -1,4 +1,4 @@
-/* tests/unit/check_keyring.c: the keyring file and its trust decisions. */
+/* tests/unit/check_keyring.c: the keyring, its trust decisions, root files. */
 /* SPDX-License-Identifier: ISC */
 #include <limits.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 
 #include <sbx/key.h>
 #include <sbx/keyring.h>
+#include <sbx/root.h>
 
 #ifndef SBX_TEST_DATA
 #define SBX_TEST_DATA "tests/data"
@@ -1091,6 +1092,574 @@ START_TEST(authority_key_does_not_sign_itself)
 }
 END_TEST
 
+/* ---- signed keyrings, root files, rollback state ---- */
+
+/* Unencrypted fixture keys sign for the root. */
+static struct sbx_key *
+signing_key(const char *name)
+{
+	struct sbx_key *k = NULL;
+	struct sbx_err err = { 0 };
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s.key", KEYS, name);
+	ck_assert_msg(sbx_key_load(&k, p, NULL, NULL, &err) == SBX_OK, "%s",
+	    err.msg);
+	return k;
+}
+
+static void
+sign_root(struct sbx_root *r, const char *keyname)
+{
+	struct sbx_key *k = signing_key(keyname);
+	struct sbx_err err = { 0 };
+
+	ck_assert_msg(sbx_root_sign(r, k, &err) == SBX_OK, "%s", err.msg);
+	sbx_key_free(k);
+}
+
+static void
+sign_keyring(struct sbx_keyring *kr, const char *keyname)
+{
+	struct sbx_key *k = signing_key(keyname);
+	struct sbx_err err = { 0 };
+
+	ck_assert_msg(sbx_keyring_sign(kr, k, &err) == SBX_OK, "%s",
+	    err.msg);
+	sbx_key_free(k);
+}
+
+/* A root of the named certificates' keys, m of them needed. */
+static struct sbx_root *
+make_root(unsigned m, const char *const *names, size_t n)
+{
+	struct sbx_root *r = NULL;
+	struct sbx_err err = { 0 };
+	size_t i;
+	X509 *x;
+
+	ck_assert_int_eq(sbx_root_new(&r, m, time(NULL) + 86400, &err),
+	    SBX_OK);
+	for (i = 0; i < n; i++) {
+		x = cert(names[i]);
+		ck_assert_msg(sbx_root_add_cert(r, x, &err) == SBX_OK, "%s",
+		    err.msg);
+		X509_free(x);
+	}
+	return r;
+}
+
+static const char *const root_names[] = { "plain", "leaf", "leaf2" };
+
+/* Root 2 of {plain, leaf, leaf2}, signed by plain and leaf, reloaded. */
+static struct sbx_root *
+pinned_root(void)
+{
+	struct sbx_root *r = make_root(2, root_names, 3), *again = NULL;
+	struct sbx_err err = { 0 };
+	char p[PATH_MAX];
+
+	sign_root(r, "plain");
+	sign_root(r, "leaf");
+	snprintf(p, sizeof(p), "%s/root.json", dir);
+	ck_assert_int_eq(sbx_root_save(r, p, &err), SBX_OK);
+	sbx_root_free(r);
+	ck_assert_msg(sbx_root_load(&again, p, &err) == SBX_OK, "%s",
+	    err.msg);
+	return again;
+}
+
+/* release_keyring() with an expiry a day ahead. */
+static struct sbx_keyring *
+expiring_keyring(void)
+{
+	struct sbx_keyring *kr = release_keyring();
+
+	sbx_keyring_set_expires(kr, time(NULL) + 86400);
+	return kr;
+}
+
+static void
+assert_reject(int rc, const struct sbx_err *err, enum sbx_violation v,
+    const char *needle)
+{
+	ck_assert_int_eq(rc, SBX_EREJECT);
+	ck_assert_int_eq(err->violation, v);
+	ck_assert_msg(strstr(err->msg, needle) != NULL, "'%s' not in '%s'",
+	    needle, err->msg);
+}
+
+START_TEST(keyring_signed_by_threshold_is_accepted_after_reload)
+{
+	struct sbx_root *r = pinned_root();
+	struct sbx_keyring *kr = expiring_keyring();
+	struct sbx_err err = { 0 };
+	size_t valid;
+
+	sign_keyring(kr, "plain");
+	sign_keyring(kr, "leaf2");
+	kr = reload(kr);
+	ck_assert_uint_eq(sbx_keyring_nsignatures(kr), 2);
+	ck_assert_msg(sbx_root_verify_keyring(r, kr, time(NULL), &err) ==
+	    SBX_OK, "%s", err.msg);
+	ck_assert_int_eq(sbx_root_tally_keyring(&valid, r, kr, &err), SBX_OK);
+	ck_assert_uint_eq(valid, 2);
+	sbx_keyring_free(kr);
+	sbx_root_free(r);
+}
+END_TEST
+
+START_TEST(keyring_below_threshold_is_refused)
+{
+	struct sbx_root *r = pinned_root();
+	struct sbx_keyring *kr = expiring_keyring();
+	struct sbx_err err = { 0 };
+	char want[512];
+
+	sign_keyring(kr, "plain");
+	sign_keyring(kr, "ca");		/* not a root key: counts for nothing */
+	sign_keyring(kr, "plain");	/* the same key twice is one signer */
+	kr = reload(kr);
+	ck_assert_uint_eq(sbx_keyring_nsignatures(kr), 2);
+	snprintf(want, sizeof(want), "signed by 1 of the 2 keys of "
+	    "%s/root.json (root version 1) it needs", dir);
+	ck_assert_int_eq(sbx_root_verify_keyring(r, kr, time(NULL), &err),
+	    SBX_EREJECT);
+	ck_assert_int_eq(err.violation, SBX_V_BAD_SIGNATURE);
+	ck_assert_str_eq(err.msg, want);
+	sbx_keyring_free(kr);
+	sbx_root_free(r);
+}
+END_TEST
+
+/* Any byte that the keyring's meaning rests on is covered. */
+START_TEST(tampered_keyring_is_refused)
+{
+	struct sbx_root *r = pinned_root();
+	struct sbx_keyring *kr = expiring_keyring();
+	struct sbx_err err = { 0 };
+	json_error_t jerr;
+	json_t *doc;
+	char want[96];
+
+	sign_keyring(kr, "plain");
+	sign_keyring(kr, "leaf");
+	ck_assert_int_eq(sbx_keyring_save(kr, path, NULL), SBX_OK);
+	sbx_keyring_free(kr);
+	ck_assert_ptr_nonnull(doc = json_load_file(path, 0, &jerr));
+	json_object_set_new(json_array_get(json_object_get(doc, "keys"), 0),
+	    "roles", json_pack("[s, s, s]", "jar", "provenance", "keyring"));
+	write_json(doc);
+	ck_assert_int_eq(sbx_keyring_load(&kr, path, &err), SBX_OK);
+	snprintf(want, sizeof(want), "the signature by %.16s does not "
+	    "verify", keyid_of("plain"));
+	assert_reject(sbx_root_verify_keyring(r, kr, time(NULL), &err), &err,
+	    SBX_V_BAD_SIGNATURE, "signed by 0 of the 2 keys");
+	ck_assert_ptr_nonnull(strstr(err.msg, want));
+	sbx_keyring_free(kr);
+	sbx_root_free(r);
+}
+END_TEST
+
+/* The signature covers what was parsed, not the spelling of the file. */
+START_TEST(reformatted_keyring_still_verifies)
+{
+	struct sbx_root *r = pinned_root();
+	struct sbx_keyring *kr = expiring_keyring();
+	struct sbx_err err = { 0 };
+	json_error_t jerr;
+	json_t *doc;
+
+	sign_keyring(kr, "plain");
+	sign_keyring(kr, "leaf");
+	ck_assert_int_eq(sbx_keyring_save(kr, path, NULL), SBX_OK);
+	sbx_keyring_free(kr);
+	ck_assert_ptr_nonnull(doc = json_load_file(path, 0, &jerr));
+	ck_assert_int_eq(json_dump_file(doc, path, JSON_COMPACT |
+	    JSON_SORT_KEYS), 0);
+	json_decref(doc);
+	ck_assert_int_eq(sbx_keyring_load(&kr, path, &err), SBX_OK);
+	ck_assert_msg(sbx_root_verify_keyring(r, kr, time(NULL), &err) ==
+	    SBX_OK, "%s", err.msg);
+	sbx_keyring_free(kr);
+	sbx_root_free(r);
+}
+END_TEST
+
+START_TEST(signed_bytes_are_the_documented_encoding)
+{
+	struct sbx_keyring *kr = NULL;
+	struct sbx_buf b = { 0 };
+	const char *want = "DSSEv1 32 application/vnd.sbx.keyring+json 77 "
+	    "{\"expires\":\"2027-01-01T00:00:00Z\",\"keys\":[],"
+	    "\"type\":\"sbx-keyring\",\"version\":2}";
+
+	ck_assert_int_eq(sbx_keyring_new(&kr, NULL), SBX_OK);
+	ck_assert_int_eq(sbx_keyring_save(kr, path, NULL), SBX_OK);
+	sbx_keyring_free(kr);
+	ck_assert_int_eq(sbx_keyring_load(&kr, path, NULL), SBX_OK);
+	sbx_keyring_set_expires(kr, 1798761600);
+	ck_assert_int_eq(sbx_keyring_signed_bytes(&b, kr, NULL), SBX_OK);
+	ck_assert_uint_eq(b.len, strlen(want));
+	ck_assert_msg(memcmp(b.p, want, b.len) == 0, "%.*s", (int)b.len,
+	    (const char *)b.p);
+	sbx_buf_free(&b);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(change_after_signing_drops_signatures)
+{
+	struct sbx_keyring *kr = expiring_keyring();
+	struct sbx_err err = { 0 };
+	uint64_t v;
+
+	sign_keyring(kr, "plain");
+	kr = reload(kr);
+	v = sbx_keyring_version(kr);
+	ck_assert_uint_eq(sbx_keyring_nsignatures(kr), 1);
+	sign_keyring(kr, "leaf");
+	ck_assert_uint_eq(sbx_keyring_nsignatures(kr), 2);
+	ck_assert_int_eq(sbx_keyring_retire(kr, "release", time(NULL),
+	    &err), SBX_OK);
+	ck_assert_uint_eq(sbx_keyring_nsignatures(kr), 0);
+	ck_assert_uint_eq(sbx_keyring_version(kr), v + 1);
+	sign_keyring(kr, "plain");
+	sbx_keyring_set_expires(kr, time(NULL) + 7200);
+	ck_assert_uint_eq(sbx_keyring_nsignatures(kr), 0);
+	ck_assert_uint_eq(sbx_keyring_version(kr), v + 1);
+	sbx_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(keyring_without_expiry_is_neither_signed_nor_accepted)
+{
+	struct sbx_root *r = pinned_root();
+	struct sbx_keyring *kr = release_keyring();
+	struct sbx_key *k = signing_key("plain");
+	struct sbx_err err = { 0 };
+
+	ck_assert_int_eq(sbx_keyring_sign(kr, k, &err), SBX_ECONFIG);
+	ck_assert_str_eq(err.msg, "the keyring has no expiry, and a signed "
+	    "keyring must have one (sbx-keyring expire)");
+	assert_reject(sbx_root_verify_keyring(r, kr, time(NULL), &err), &err,
+	    SBX_V_BAD_SIGNATURE, "signed by 0 of the 2 keys");
+	sbx_key_free(k);
+	sbx_keyring_free(kr);
+	sbx_root_free(r);
+}
+END_TEST
+
+START_TEST(expired_keyring_and_expired_root_fail_closed)
+{
+	struct sbx_root *r = pinned_root();
+	struct sbx_keyring *kr = release_keyring();
+	struct sbx_err err = { 0 };
+	int64_t t = time(NULL);
+	char want[512];
+
+	sbx_keyring_set_expires(kr, t - 60);
+	sign_keyring(kr, "plain");
+	sign_keyring(kr, "leaf");
+	ck_assert_int_eq(sbx_root_verify_keyring(r, kr, t - 120, &err),
+	    SBX_OK);
+	assert_reject(sbx_root_verify_keyring(r, kr, t, &err), &err,
+	    SBX_V_EXPIRED_KEY, "expired at ");
+
+	sbx_keyring_set_expires(kr, t + 3 * 86400);
+	sign_keyring(kr, "plain");
+	sign_keyring(kr, "leaf");
+	ck_assert_int_eq(sbx_root_verify_keyring(r, kr, t, &err), SBX_OK);
+	snprintf(want, sizeof(want), "%s/root.json: expired at ", dir);
+	assert_reject(sbx_root_verify_keyring(r, kr, t + 2 * 86400, &err),
+	    &err, SBX_V_EXPIRED_KEY, want);
+	sbx_keyring_free(kr);
+	sbx_root_free(r);
+}
+END_TEST
+
+START_TEST(root_below_its_own_threshold_is_not_pinned)
+{
+	struct sbx_root *r = make_root(2, root_names, 3);
+	struct sbx_keyring *kr = expiring_keyring();
+	struct sbx_err err = { 0 };
+
+	sign_root(r, "plain");
+	sign_keyring(kr, "plain");
+	sign_keyring(kr, "leaf");
+	assert_reject(sbx_root_verify_keyring(r, kr, time(NULL), &err), &err,
+	    SBX_V_BAD_SIGNATURE, "root file: signed by 1 of the 2 keys of "
+	    "root file (root version 1) it needs");
+	sign_root(r, "leaf2");
+	ck_assert_msg(sbx_root_verify_keyring(r, kr, time(NULL), &err) ==
+	    SBX_OK, "%s", err.msg);
+	sbx_keyring_free(kr);
+	sbx_root_free(r);
+}
+END_TEST
+
+static char state[256];
+
+static int
+accept_version(struct sbx_root *r, uint64_t version, struct sbx_err *err)
+{
+	struct sbx_keyring *kr = expiring_keyring();
+	int rc;
+
+	/* The first change raises 1 to 2; then set the version wanted. */
+	while (sbx_keyring_version(kr) < version) {
+		kr = reload(kr);
+		sbx_keyring_set_expires(kr, time(NULL) + 86400);
+	}
+	sign_keyring(kr, "plain");
+	sign_keyring(kr, "leaf");
+	rc = sbx_keyring_accept(kr, r, state, time(NULL), err);
+	sbx_keyring_free(kr);
+	return rc;
+}
+
+static uint64_t
+recorded(void)
+{
+	struct sbx_keyring_state *st = NULL;
+	struct sbx_err err = { 0 };
+	uint64_t v;
+
+	ck_assert_msg(sbx_keyring_state_open(&st, state, &err) == SBX_OK, "%s",
+	    err.msg);
+	v = sbx_keyring_state_version(st);
+	sbx_keyring_state_close(st);
+	return v;
+}
+
+START_TEST(older_keyring_version_is_refused_as_rollback)
+{
+	struct sbx_root *r = pinned_root();
+	struct sbx_err err = { 0 };
+	char want[512];
+
+	ck_assert_int_eq(sbx_keyring_state_path(state, sizeof(state), path,
+	    NULL, &err), SBX_OK);
+	ck_assert_uint_eq(recorded(), 0);
+	ck_assert_msg(accept_version(r, 4, &err) == SBX_OK, "%s", err.msg);
+	ck_assert_uint_eq(recorded(), 4);
+	snprintf(want, sizeof(want), "keyring version 3 is older than "
+	    "version 4, accepted before on this host (%s)", state);
+	ck_assert_int_eq(accept_version(r, 3, &err), SBX_EREJECT);
+	ck_assert_int_eq(err.violation, SBX_V_ROLLBACK);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_uint_eq(recorded(), 4);
+	ck_assert_int_eq(accept_version(r, 4, &err), SBX_OK);
+	ck_assert_int_eq(accept_version(r, 5, &err), SBX_OK);
+	ck_assert_uint_eq(recorded(), 5);
+	sbx_root_free(r);
+}
+END_TEST
+
+START_TEST(state_file_is_where_the_options_say_and_strict)
+{
+	struct sbx_keyring_state *st = NULL;
+	struct sbx_err err = { 0 };
+	char want[512];
+	FILE *f;
+
+	ck_assert_int_eq(sbx_keyring_state_path(state, sizeof(state),
+	    "/etc/sbx/keyring.json", NULL, &err), SBX_OK);
+	ck_assert_str_eq(state, "/etc/sbx/keyring.json.state");
+	ck_assert_int_eq(sbx_keyring_state_path(state, sizeof(state),
+	    "/etc/sbx/keyring.json", "/var/lib/sbx", &err), SBX_OK);
+	ck_assert_str_eq(state, "/var/lib/sbx/keyring.json.state");
+	ck_assert_int_eq(sbx_keyring_state_path(state, sizeof(state),
+	    "/etc/sbx/", NULL, &err), SBX_ECONFIG);
+
+	snprintf(state, sizeof(state), "%s/k.state", dir);
+	ck_assert_ptr_nonnull(f = fopen(state, "w"));
+	fputs("{\"type\": \"sbx-keyring-state\", \"version\": 3, "
+	    "\"colour\": 1}", f);
+	fclose(f);
+	snprintf(want, sizeof(want), "%s: unknown field 'colour'", state);
+	ck_assert_int_eq(sbx_keyring_state_open(&st, state, &err),
+	    SBX_ECONFIG);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_ptr_null(st);
+
+	snprintf(state, sizeof(state), "%s/nodir/k.state", dir);
+	ck_assert_int_eq(sbx_keyring_state_open(&st, state, &err), SBX_EIO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "nodir/k.state.lock"));
+}
+END_TEST
+
+/* The successor of pinned_root(): keys ca and inter, 2 of 2. */
+static struct sbx_root *
+successor(const struct sbx_root *old)
+{
+	static const char *const names[] = { "ca", "inter" };
+	struct sbx_root *r = NULL;
+	struct sbx_err err = { 0 };
+	size_t i;
+	X509 *x;
+
+	ck_assert_int_eq(sbx_root_next(&r, old, 2, time(NULL) + 86400, &err),
+	    SBX_OK);
+	for (i = 0; i < 2; i++) {
+		x = cert(names[i]);
+		ck_assert_int_eq(sbx_root_add_cert(r, x, &err), SBX_OK);
+		X509_free(x);
+	}
+	return r;
+}
+
+START_TEST(root_rotation_needs_both_thresholds)
+{
+	struct sbx_root *old = pinned_root(), *next = successor(old);
+	struct sbx_err err = { 0 };
+	char want[512];
+
+	ck_assert_uint_eq(sbx_root_version(next), 2);
+	sign_root(next, "ca");
+	sign_root(next, "inter");
+	snprintf(want, sizeof(want), "root file: signed by 0 of the 2 keys "
+	    "of %s/root.json (root version 1) it needs", dir);
+	ck_assert_int_eq(sbx_root_check_next(old, next, &err), SBX_EREJECT);
+	ck_assert_int_eq(err.violation, SBX_V_BAD_SIGNATURE);
+	ck_assert_str_eq(err.msg, want);
+
+	sign_root(next, "leaf2");
+	ck_assert_int_eq(sbx_root_check_next(old, next, &err), SBX_EREJECT);
+	sign_root(next, "plain");
+	ck_assert_msg(sbx_root_check_next(old, next, &err) == SBX_OK, "%s",
+	    err.msg);
+	ck_assert_int_eq(sbx_root_check(next, time(NULL), &err), SBX_OK);
+	sbx_root_free(next);
+
+	/* Old keys alone cannot hand the fleet to keys that did not sign. */
+	next = successor(old);
+	sign_root(next, "plain");
+	sign_root(next, "leaf");
+	sign_root(next, "inter");
+	assert_reject(sbx_root_check_next(old, next, &err), &err,
+	    SBX_V_BAD_SIGNATURE, "root file: signed by 1 of the 2 keys of "
+	    "root file (root version 2) it needs");
+	sbx_root_free(next);
+	sbx_root_free(old);
+}
+END_TEST
+
+START_TEST(root_rotation_goes_one_version_at_a_time)
+{
+	struct sbx_root *old = pinned_root(), *same = NULL, *skip = NULL;
+	struct sbx_err err = { 0 };
+
+	ck_assert_int_eq(sbx_root_new(&same, 2, time(NULL) + 60, &err),
+	    SBX_OK);
+	assert_reject(sbx_root_check_next(old, same, &err), &err,
+	    SBX_V_ROLLBACK, "version 1 cannot follow version 1");
+	ck_assert_int_eq(sbx_root_next(&skip, same, 2, time(NULL) + 60,
+	    &err), SBX_OK);
+	sbx_root_free(same);
+	ck_assert_int_eq(sbx_root_next(&same, skip, 2, time(NULL) + 60,
+	    &err), SBX_OK);
+	assert_reject(sbx_root_check_next(old, same, &err), &err,
+	    SBX_V_BAD_SIGNATURE, "version 3 cannot follow version 1");
+	sbx_root_free(same);
+	sbx_root_free(skip);
+	sbx_root_free(old);
+}
+END_TEST
+
+/* A root file's faults, each with the field it names. */
+static const struct {
+	const char	*field;
+	const char	*value;		/* JSON; NULL deletes the field */
+	const char	*want;
+} bad_roots[] = {
+	{ "type", "\"sbx-keyring\"", "type: must be \"sbx-root\"" },
+	{ "version", "0", "version: must be a whole number from 1" },
+	{ "threshold", "4", "threshold: 4 is more than the 3 keys listed" },
+	{ "threshold", "0", "threshold: must be a whole number from 1" },
+	{ "expires", NULL, "expires: missing" },
+	{ "expires", "null", "expires: must be a string" },
+	{ "keys", "[]", "keys: must be a list of at least one key" },
+	{ "colour", "1", "unknown field 'colour'" },
+	{ "signatures", "[{\"keyid\": \"00\", \"sig\": \"AA==\"}]",
+	    "signatures[0].keyid: must be 64 lower-case hex digits" },
+};
+
+START_TEST(bad_root_files_are_refused_with_the_field)
+{
+	struct sbx_root *r = pinned_root();
+	struct sbx_err err = { 0 };
+	json_error_t jerr;
+	json_t *doc;
+	char p[256], want[512];
+
+	snprintf(p, sizeof(p), "%s/root.json", dir);
+	sbx_root_free(r);
+	ck_assert_ptr_nonnull(doc = json_load_file(p, 0, &jerr));
+	if (bad_roots[_i].value == NULL)
+		json_object_del(doc, bad_roots[_i].field);
+	else
+		json_object_set_new(doc, bad_roots[_i].field,
+		    json_loads(bad_roots[_i].value, JSON_DECODE_ANY, &jerr));
+	ck_assert_int_eq(json_dump_file(doc, p, JSON_INDENT(2)), 0);
+	json_decref(doc);
+	r = NULL;
+	ck_assert_int_eq(sbx_root_load(&r, p, &err), SBX_ECONFIG);
+	ck_assert_ptr_null(r);
+	snprintf(want, sizeof(want), "%s: %s", p, bad_roots[_i].want);
+	ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0, "row %d: %s",
+	    _i, err.msg);
+}
+END_TEST
+
+START_TEST(root_keys_are_distinct_rsa_keys)
+{
+	struct sbx_root *r = make_root(1, root_names, 1);
+	struct sbx_err err = { 0 };
+	char want[256];
+	X509 *x = cert("plain");
+
+	snprintf(want, sizeof(want), "root key %s is listed twice",
+	    keyid_of("plain"));
+	ck_assert_int_eq(sbx_root_add_cert(r, x, &err), SBX_ECONFIG);
+	ck_assert_str_eq(err.msg, want);
+	X509_free(x);
+	sbx_root_free(r);
+
+	ck_assert_int_eq(sbx_root_new(&r, 2, time(NULL) + 60, &err), SBX_OK);
+	x = cert("plain");
+	ck_assert_int_eq(sbx_root_add_cert(r, x, &err), SBX_OK);
+	snprintf(want, sizeof(want), "%s/r.json", dir);
+	ck_assert_int_eq(sbx_root_save(r, want, &err), SBX_ECONFIG);
+	ck_assert_str_eq(err.msg, "root file: threshold 2 is more than the 1 "
+	    "keys listed");
+	X509_free(x);
+	sbx_root_free(r);
+}
+END_TEST
+
+START_TEST(a_key_signs_a_keyring_once)
+{
+	struct sbx_keyring *kr = expiring_keyring();
+	struct sbx_err err = { 0 };
+	json_error_t jerr;
+	json_t *doc, *sigs;
+	char want[512];
+
+	sign_keyring(kr, "plain");
+	ck_assert_int_eq(sbx_keyring_save(kr, path, NULL), SBX_OK);
+	sbx_keyring_free(kr);
+	ck_assert_ptr_nonnull(doc = json_load_file(path, 0, &jerr));
+	sigs = json_object_get(doc, "signatures");
+	json_array_append(sigs, json_array_get(sigs, 0));
+	write_json(doc);
+	snprintf(want, sizeof(want), "%s: signatures[1].keyid: key %s signs "
+	    "twice", path, keyid_of("plain"));
+	ck_assert_int_eq(load_fail(&err), SBX_ECONFIG);
+	ck_assert_str_eq(err.msg, want);
+}
+END_TEST
+
 static Suite *
 keyring_suite(void)
 {
@@ -1135,6 +1704,30 @@ keyring_suite(void)
 	tcase_add_test(tc, intermediate_sent_along_reaches_the_root);
 	tcase_add_test(tc, revoked_intermediate_revokes_below_it);
 	tcase_add_test(tc, authority_key_does_not_sign_itself);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("root");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc,
+	    keyring_signed_by_threshold_is_accepted_after_reload);
+	tcase_add_test(tc, keyring_below_threshold_is_refused);
+	tcase_add_test(tc, tampered_keyring_is_refused);
+	tcase_add_test(tc, reformatted_keyring_still_verifies);
+	tcase_add_test(tc, signed_bytes_are_the_documented_encoding);
+	tcase_add_test(tc, change_after_signing_drops_signatures);
+	tcase_add_test(tc,
+	    keyring_without_expiry_is_neither_signed_nor_accepted);
+	tcase_add_test(tc, expired_keyring_and_expired_root_fail_closed);
+	tcase_add_test(tc, root_below_its_own_threshold_is_not_pinned);
+	tcase_add_test(tc, older_keyring_version_is_refused_as_rollback);
+	tcase_add_test(tc, state_file_is_where_the_options_say_and_strict);
+	tcase_add_test(tc, root_rotation_needs_both_thresholds);
+	tcase_add_test(tc, root_rotation_goes_one_version_at_a_time);
+	tcase_add_loop_test(tc, bad_root_files_are_refused_with_the_field, 0,
+	    (int)(sizeof(bad_roots) / sizeof(bad_roots[0])));
+	tcase_add_test(tc, root_keys_are_distinct_rsa_keys);
+	tcase_add_test(tc, a_key_signs_a_keyring_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
