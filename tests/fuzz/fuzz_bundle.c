@@ -95,7 +95,8 @@ count(const char *dir)
 	if (dp == NULL)
 		abort();
 	while ((d = readdir(dp)) != NULL)
-		n += strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
+		n += strcmp(d->d_name, ".") != 0 &&
+		    strcmp(d->d_name, "..") != 0;
 	closedir(dp);
 	return n;
 }
