@@ -1104,8 +1104,8 @@ judge_entry(const struct sbx_keyring_key *k, unsigned role, int64_t when,
 	if (k->status == SBX_KEY_RETIRED && k->status_time <= when) {
 		sbx_keyring_time_format(a, k->status_time);
 		return sbx_err_reject(err, SBX_V_EXPIRED_KEY, "%skey %s (%s) "
-		    "was retired at %s, before %s", via, k->name, k->id, a,
-		    t);
+		    "was retired at %s, not after the signing time %s", via,
+		    k->name, k->id, a, t);
 	}
 	if (when < k->not_before || when > k->not_after) {
 		sbx_keyring_time_format(a, k->not_before);

@@ -22,6 +22,7 @@
 #include <sbx/provenance.h>
 #include <sbx/report.h>
 #include <sbx/secret.h>
+#include <sbx/tsa.h>
 
 static const char *progname = "sbx-sign";
 
@@ -47,6 +48,8 @@ struct opts {
 	bool		 allow_dirty;
 	bool		 sign_jar;	/* a JAR, and not --detached */
 	const char	*policy;	/* where audit events and metrics go */
+	const char	*tsa[4];	/* RFC 3161 TSAs, tried in order */
+	size_t		 ntsa;
 };
 
 static void
@@ -58,7 +61,8 @@ usage(void)
 	    "[-o OUT] [-q]\n"
 	    "\t[--no-provenance | [--provenance FILE] [--bundle[=FILE]]\n"
 	    "\t [--detached] [--source DIR] [--allow-dirty] "
-	    "[--builder-id URI]]\n\t[--policy POLICY] FILE\n", progname);
+	    "[--builder-id URI]]\n\t[--policy POLICY] [--tsa URL]... FILE\n",
+	    progname);
 	exit(2);
 }
 
@@ -97,6 +101,8 @@ check_combinations(struct opts *o)
 		    "--detached) is signed only by its provenance");
 	if (o->builder_id != NULL && !is_uri(o->builder_id))
 		usage_error("--builder-id: not a URI");
+	if (o->ntsa > 0 && !o->sign_jar)
+		usage_error("--tsa: only a JAR signature is timestamped");
 }
 
 static void
@@ -104,7 +110,7 @@ parse(struct opts *o, int argc, char **argv)
 {
 	enum { O_KEY = 256, O_CERT, O_KEY_ALIAS, O_ALIAS, O_PROV, O_NO_PROV,
 	    O_BUNDLE, O_DETACHED, O_SOURCE, O_ALLOW_DIRTY, O_BUILDER,
-	    O_POLICY };
+	    O_POLICY, O_TSA };
 	static const struct option longopts[] = {
 		{ "key", required_argument, NULL, O_KEY },
 		{ "cert", required_argument, NULL, O_CERT },
@@ -120,6 +126,7 @@ parse(struct opts *o, int argc, char **argv)
 		{ "allow-dirty", no_argument, NULL, O_ALLOW_DIRTY },
 		{ "builder-id", required_argument, NULL, O_BUILDER },
 		{ "policy", required_argument, NULL, O_POLICY },
+		{ "tsa", required_argument, NULL, O_TSA },
 		SBX_CLI_PASS_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -169,6 +176,12 @@ parse(struct opts *o, int argc, char **argv)
 			break;
 		case O_POLICY:
 			o->policy = optarg;
+			break;
+		case O_TSA:
+			if (o->ntsa == sizeof(o->tsa) / sizeof(o->tsa[0]))
+				usage_error("--tsa: at most 4 time-stamp "
+				    "authorities");
+			o->tsa[o->ntsa++] = optarg;
 			break;
 		default:
 			if (sbx_cli_pass_option(&o->pass, ch, optarg, &err)
@@ -251,11 +264,14 @@ sign_jar(const struct opts *o, struct sbx_key *key, const char *out,
     struct sbx_err *err)
 {
 	struct sbx_jar_sign_opts so = { .key = key, .alias = o->alias };
+	struct sbx_tsa_opts tsa = { .urls = o->tsa, .nurls = o->ntsa };
 	char subject[256];
 	int rc;
 
 	if ((rc = sign_time(&so.when, err)) != SBX_OK)
 		return rc;
+	if (o->ntsa > 0)
+		so.tsa = &tsa;
 	rc = sbx_jar_sign(o->jar, out, &so, err);
 	if (rc == SBX_OK && !o->quiet) {
 		X509_NAME_oneline(X509_get_subject_name(sbx_key_cert(key)),
