@@ -919,6 +919,7 @@ static const struct field policy_fields[] = {
 #define S struct sbx_policy
 	{ "$schema", p_ignored, 0, NULL, false },
 	{ "keyring", p_path, offsetof(S, keyring), FN(check_nonempty), true },
+	{ "root", p_path, offsetof(S, root), FN(check_nonempty), false },
 	{ "mode", p_mode, offsetof(S, mode), NULL, false },
 	{ "tenant", p_string, offsetof(S, tenant), FN(check_tenant), false },
 	{ "min_rsa_bits", p_int, offsetof(S, min_rsa_bits), &rsa_bits,

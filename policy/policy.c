@@ -89,6 +89,7 @@ sbx_policy_free(struct sbx_policy *p)
 		return;
 	free(p->path);
 	free(p->keyring);
+	free(p->root);
 	free(p->tenant);
 	strs_free(&p->provenance.builders);
 	strs_free(&p->provenance.repositories);

@@ -169,6 +169,7 @@ struct sbx_policy_metrics {
 struct sbx_policy {
 	char	*path;		/* the file; NULL: default policy */
 	char	*keyring;	/* resolved against the policy's folder */
+	char	*root;		/* root file (formats.md, Root); NULL: none */
 	int	 min_rsa_bits;	/* default 4096 */
 	unsigned digests;	/* JAR/provenance digests; default all */
 	unsigned sigalgs;	/* default both */

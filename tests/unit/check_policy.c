@@ -101,6 +101,8 @@ describe(char *out, size_t n, const struct sbx_policy *p, const char *field)
 
 	if (strcmp(field, "keyring") == 0)
 		snprintf(out, n, "%s", p->keyring);
+	else if (strcmp(field, "root") == 0)
+		snprintf(out, n, "%s", p->root != NULL ? p->root : "(none)");
 	else if (strcmp(field, "mode") == 0)
 		snprintf(out, n, "%s", sbx_mode_name(p->mode));
 	else if (strcmp(field, "tenant") == 0)
@@ -294,6 +296,12 @@ static const struct accept_row accept_rows[] = {
 	{ "keyring absolute stays",
 	    "{\"keyring\": \"/var/lib/sbx/k.json\"}",
 	    "keyring", "/var/lib/sbx/k.json" },
+	{ "no root file by default",
+	    "{\"keyring\": \"k\"}",
+	    "root", "(none)" },
+	{ "root file relative to the policy folder",
+	    "{\"keyring\": \"k\", \"root\": \"keys/root.json\"}",
+	    "root", "/etc/sbx/keys/root.json" },
 	{ "mode audit",
 	    "{\"keyring\": \"k\", \"mode\": \"audit\"}",
 	    "mode", "audit" },
@@ -507,6 +515,9 @@ static const struct reject_row reject_rows[] = {
 	{ "keyring is required",
 	    "{\"mode\": \"audit\"}",
 	    "policy.json:1:1: keyring: required" },
+	{ "root must not be empty",
+	    "{\"keyring\": \"k\", \"root\": \"\"}",
+	    "policy.json:1:18: root: must not be empty" },
 	{ "mode is enforce or audit",
 	    "{\"keyring\": \"k\", \"mode\": \"strict\"}",
 	    "policy.json:1:18: mode: must be \"enforce\" or \"audit\"" },
@@ -1727,7 +1738,8 @@ document_paths(struct sbx_buf *out, json_t *node, const char *prefix)
 
 static const char full_policy[] =
     "{\"$schema\": \"../schema.json\", \"keyring\": \"keys/keyring.json\", "
-    "\"mode\": \"audit\", \"tenant\": \"payments\", \"min_rsa_bits\": 3072,"
+    "\"root\": \"keys/root.json\", \"mode\": \"audit\", "
+    "\"tenant\": \"payments\", \"min_rsa_bits\": 3072,"
     "\"digests\": [\"sha512\"], \"signature_algorithms\": [\"rsa-pss\"],"
     "\"provenance\": {\"required\": true, \"max_age\": \"30d\","
     "  \"builders\": [\"https://github.com/acme/*\"],"
@@ -1805,6 +1817,7 @@ START_TEST(policy_setting_every_schema_property_loads)
 
 	ck_assert_msg(rc == SBX_OK, "%s", err.msg);
 	ck_assert_str_eq(p->keyring, "/etc/sbx/keys/keyring.json");
+	ck_assert_str_eq(p->root, "/etc/sbx/keys/root.json");
 	ck_assert_int_eq(p->mode, SBX_MODE_AUDIT);
 	ck_assert_str_eq(p->tenant, "payments");
 	ck_assert_int_eq(p->min_rsa_bits, 3072);
