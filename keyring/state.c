@@ -224,3 +224,35 @@ sbx_keyring_accept(const struct sbx_keyring *kr, const struct sbx_root *r,
 	sbx_keyring_state_close(st);
 	return rc;
 }
+
+int
+sbx_keyring_load_rooted(struct sbx_keyring **out, const char *path,
+    const char *root_path, const char *state_dir, int64_t now,
+    struct sbx_err *err)
+{
+	struct sbx_keyring *kr = NULL;
+	struct sbx_root *r = NULL;
+	char state[PATH_MAX];
+	int rc;
+
+	*out = NULL;
+	if ((rc = sbx_keyring_load(&kr, path, err)) != SBX_OK)
+		return rc;
+	if (root_path != NULL) {
+		if ((rc = sbx_keyring_state_path(state, sizeof(state), path,
+		    state_dir, err)) != SBX_OK ||
+		    (rc = sbx_root_load(&r, root_path, err)) != SBX_OK)
+			goto done;
+		rc = sbx_keyring_accept(kr, r, state, now, err);
+		if (rc == SBX_EREJECT)
+			sbx_err_prefix(err, path);
+		if (rc != SBX_OK)
+			goto done;
+	}
+	*out = kr;
+	kr = NULL;
+done:
+	sbx_root_free(r);
+	sbx_keyring_free(kr);
+	return rc;
+}

@@ -18,6 +18,7 @@
 #include <sbx/policy.h>
 #include <sbx/provenance.h>
 #include <sbx/report.h>
+#include <sbx/root.h>
 
 static const char *progname = "sbx-verify";
 
@@ -27,6 +28,8 @@ struct opts {
 	const char	*check_policy;
 	const char	*provenance;	/* for the one FILE */
 	const char	*source_repo;
+	const char	*root;		/* overrides the policy's */
+	const char	*state_dir;
 	bool		 json;
 	bool		 quiet;
 	char		**files;
@@ -47,7 +50,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: %s (--keyring KEYRING | --policy POLICY) "
 	    "[--json] [-q]\n"
-	    "\t[--provenance FILE] [--source-repo DIR] FILE...\n"
+	    "\t[--provenance FILE] [--source-repo DIR] [--root ROOT "
+	    "[--state-dir DIR]] FILE...\n"
 	    "       %s --check-policy POLICY\n", progname, progname);
 	exit(2);
 }
@@ -56,7 +60,7 @@ static void
 parse(struct opts *o, int argc, char **argv)
 {
 	enum { O_KEYRING = 256, O_POLICY, O_CHECK_POLICY, O_JSON, O_PROV,
-	    O_SOURCE_REPO };
+	    O_SOURCE_REPO, O_ROOT, O_STATE_DIR };
 	static const struct option longopts[] = {
 		{ "keyring", required_argument, NULL, O_KEYRING },
 		{ "policy", required_argument, NULL, O_POLICY },
@@ -64,6 +68,8 @@ parse(struct opts *o, int argc, char **argv)
 		{ "json", no_argument, NULL, O_JSON },
 		{ "provenance", required_argument, NULL, O_PROV },
 		{ "source-repo", required_argument, NULL, O_SOURCE_REPO },
+		{ "root", required_argument, NULL, O_ROOT },
+		{ "state-dir", required_argument, NULL, O_STATE_DIR },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -89,6 +95,12 @@ parse(struct opts *o, int argc, char **argv)
 		case O_SOURCE_REPO:
 			o->source_repo = optarg;
 			break;
+		case O_ROOT:
+			o->root = optarg;
+			break;
+		case O_STATE_DIR:
+			o->state_dir = optarg;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -100,7 +112,8 @@ parse(struct opts *o, int argc, char **argv)
 	o->nfiles = argc - optind;
 	if (o->check_policy != NULL) {
 		if (o->nfiles != 0 || o->keyring != NULL || o->policy != NULL ||
-		    o->provenance != NULL || o->source_repo != NULL)
+		    o->provenance != NULL || o->source_repo != NULL ||
+		    o->root != NULL || o->state_dir != NULL)
 			usage();
 		return;
 	}
@@ -125,7 +138,10 @@ load_trust(struct sbx_policy **policy, struct sbx_keyring **kr,
 		rc = sbx_policy_default(policy, o->keyring, err);
 	if (rc != SBX_OK)
 		return rc;
-	return sbx_keyring_load(kr, (*policy)->keyring, err);
+	/* A keyring under a root file is refused whole if not accepted. */
+	return sbx_keyring_load_rooted(kr, (*policy)->keyring,
+	    o->root != NULL ? o->root : (*policy)->root, o->state_dir,
+	    (int64_t)time(NULL), err);
 }
 
 /* The artifact's SHA-256 for its audit event, when nothing computed it. */
@@ -312,12 +328,15 @@ result_json(const struct result *r)
 {
 	const struct sbx_jar_signer *s = &r->v.jar.signer;
 	json_t *signer = json_null(), *prov;
+	char stamped[SBX_TIME_LEN + 1];
 
+	sbx_keyring_time_format(stamped, s->timestamp);
 	if (r->v.jar_checked && s->key_id[0] != '\0')
-		signer = json_pack("{s:s, s:s, s:s?, s:s, s:i, s:b}",
+		signer = json_pack("{s:s, s:s, s:s?, s:s, s:i, s:b, s:s?}",
 		    "alias", s->alias, "key_id", s->key_id, "name",
 		    s->name[0] ? s->name : NULL, "subject", s->subject,
-		    "bits", s->bits, "trusted", s->trusted);
+		    "bits", s->bits, "trusted", s->trusted, "timestamp",
+		    s->timestamp != 0 ? stamped : NULL);
 	prov = provenance_json(&r->v.prov);
 	return json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:o, s:I, s:s?, s:o}",
 	    "path", r->path, "verdict", r->verdict, "violation",

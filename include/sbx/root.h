@@ -165,6 +165,17 @@ int	sbx_keyring_accept(const struct sbx_keyring *kr,
 	    const struct sbx_root *r, const char *state_path, int64_t now,
 	    struct sbx_err *err);
 
+/*
+ * What a verifier does: load the keyring at path and, when root_path
+ * is not NULL, accept it under that root file as sbx_keyring_accept()
+ * does, with the state file that sbx_keyring_state_path() names for
+ * path and state_dir (NULL: beside the keyring). A refusal names the
+ * keyring file. Without a root file this is sbx_keyring_load().
+ */
+int	sbx_keyring_load_rooted(struct sbx_keyring **out, const char *path,
+	    const char *root_path, const char *state_dir, int64_t now,
+	    struct sbx_err *err);
+
 /* `sbx-keyring pull`: where from, where to, and the transport's bounds. */
 struct sbx_pull_opts {
 	const char	*url;		/* https:// (http:// if allow_http) */
