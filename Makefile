@@ -21,6 +21,15 @@ CPPFLAGS += -Iinclude -D_GNU_SOURCE -DSBX_VERSION='"$(VERSION)"'
 ALL_CFLAGS = -std=c11 $(WARN) -fPIC $(CFLAGS) \
 	   $(shell pkg-config --cflags $(PKGS))
 LDLIBS	 = $(shell pkg-config --libs $(PKGS)) -lpthread
+# A tool links LDLIBS_<tool> instead of LDLIBS when that is set, and
+# --as-needed drops the libraries nothing calls: sbx-guard and
+# libsbxguard.so run before every guarded JVM (docs/guard.md).
+AS_NEEDED = -Wl,--as-needed
+LDLIBS_sbx-guard = $(shell pkg-config --libs libcrypto jansson libcurl \
+	   libgit2 zlib libdeflate) -lpthread
+LDLIBS_libsbxguard = $(LDLIBS_sbx-guard)
+JAVA_HOME ?= $(patsubst %/bin/javac,%,$(realpath $(shell command -v javac)))
+JNI_CFLAGS = -isystem $(JAVA_HOME)/include -isystem $(JAVA_HOME)/include/linux
 CHECK_LIBS = $(shell pkg-config --libs check)
 VERSION	 = 0.1.0
 
@@ -59,15 +68,17 @@ define TOOL_RULE
 $(BIN)/$(basename $(notdir $(1))): $(BUILD)/obj/$(basename $(1)).o \
     $(BUILD)/libsbx.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$< $(BUILD)/libsbx.a \
-	    $$(LDLIBS)
+	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) $$(AS_NEEDED) -o $$@ $$< \
+	    $(BUILD)/libsbx.a \
+	    $$(or $$(LDLIBS_$(basename $(notdir $(1)))),$$(LDLIBS))
 endef
 $(foreach t,$(TOOL_SRC),$(eval $(call TOOL_RULE,$(t))))
 
 $(BIN)/libsbxguard.so: $(AGENT_SRC) $(BUILD)/libsbx.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -shared $(LDFLAGS) -o $@ \
-	    $(AGENT_SRC) $(BUILD)/libsbx.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(JNI_CFLAGS) $(ALL_CFLAGS) -shared $(LDFLAGS) \
+	    $(AS_NEEDED) -o $@ $(AGENT_SRC) $(BUILD)/libsbx.a \
+	    $(or $(LDLIBS_libsbxguard),$(LDLIBS))
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbx.a
 	@mkdir -p $(dir $@)

@@ -254,6 +254,7 @@ file_lookup(const struct sbx_guard *g, enum grole role, const char *path)
 }
 
 static size_t check_jar_tree(struct sbx_guard *, enum grole, const char *);
+static int decide(struct sbx_guard *, bool, struct sbx_err *);
 
 /* A JAR named in a manifest; one that is missing must stay missing. */
 static void
@@ -535,9 +536,11 @@ check_flags(struct sbx_guard *g)
 		eff[n++] = o->text;
 		if (o->spelling != NULL)
 			eff[n++] = o->spelling;
-		pat = sbx_policy_forbidden_flag(g->policy, o->text);
-		if (pat == NULL && o->spelling != NULL)
-			pat = sbx_policy_forbidden_flag(g->policy, o->spelling);
+		/* As written first: the message then quotes the user. */
+		pat = o->spelling != NULL ?
+		    sbx_policy_forbidden_flag(g->policy, o->spelling) : NULL;
+		if (pat == NULL)
+			pat = sbx_policy_forbidden_flag(g->policy, o->text);
 		if (pat == NULL)
 			continue;
 		where(at, sizeof(at), o);
@@ -552,6 +555,17 @@ check_flags(struct sbx_guard *g)
 		    missing);
 	free(eff);
 	return SBX_OK;
+}
+
+static bool
+saw_self(const struct sbx_guard *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nfiles; i++)
+		if (g->files[i]->self)
+			return true;
+	return false;
 }
 
 /* Everything a parsed command gives the JVM. */
@@ -570,6 +584,11 @@ check_command(struct sbx_guard *g)
 		check_item(g, i);
 	if (app != SIZE_MAX && g->files[app]->launcher_agent)
 		g->items[g->args->nitems - 1].file = app;
+	if (g->conf.must_see_self && !saw_self(g))
+		(void)guard_finding(g, SBX_V_INTERNAL_ERROR, g->conf.self, NULL,
+		    "the command, as java reads it, does not load this guard: "
+		    "the JVM was not started by the java launcher, or in a way "
+		    "the guard cannot read");
 	return check_flags(g);
 }
 
@@ -600,7 +619,6 @@ sbx_guard_check(struct sbx_guard *g, const struct sbx_jvm_input *in,
     struct sbx_err *err)
 {
 	struct sbx_err perr = { 0 };
-	const struct sbx_guard_finding *f;
 	struct timespec t0;
 	bool broken = false;
 	int rc;
@@ -617,6 +635,15 @@ sbx_guard_check(struct sbx_guard *g, const struct sbx_jvm_input *in,
 		broken = check_command(g) != SBX_OK;
 	if (!g->conf.handover)
 		close_files(g);
+	g->seconds = elapsed(&t0);
+	return decide(g, broken, err);
+}
+
+/* The verdict from the findings so far; SBX_EREJECT when refused. */
+static int
+decide(struct sbx_guard *g, bool broken, struct sbx_err *err)
+{
+	const struct sbx_guard_finding *f;
 
 	/* A finding that could not be recorded still counts. */
 	if (g->nf == 0 && !broken)
@@ -625,7 +652,6 @@ sbx_guard_check(struct sbx_guard *g, const struct sbx_jvm_input *in,
 		g->verdict = SBX_GUARD_AUDITED;
 	else
 		g->verdict = SBX_GUARD_REFUSED;
-	g->seconds = elapsed(&t0);
 	if (g->verdict != SBX_GUARD_REFUSED)
 		return SBX_OK;
 	if (g->nf == 0)
@@ -633,6 +659,37 @@ sbx_guard_check(struct sbx_guard *g, const struct sbx_jvm_input *in,
 	f = &g->f[0];
 	return sbx_err_reject(err, f->type, "%s: %s: %s", f->subject,
 	    sbx_violation_name(f->type), f->reason);
+}
+
+int
+sbx_guard_recheck(struct sbx_guard *g, struct sbx_err *err)
+{
+	const struct gfile *f;
+	struct stat st;
+	struct gid was, now;
+	size_t i, nf = g->nf;
+	bool broken = false;
+
+	if (g->verdict == SBX_GUARD_REFUSED)
+		return sbx_err_set(err, SBX_EINTERNAL, "no accepted check");
+	for (i = 0; i < g->nfiles; i++) {
+		f = g->files[i];
+		if (!f->checked || f->jdk_library ||
+		    (f->role == ROLE_APP && !f->launcher_agent))
+			continue;
+		gid_from_stat(&was, &f->st);
+		if (stat(f->path, &st) == 0)
+			gid_from_stat(&now, &st);
+		else
+			memset(&now, 0, sizeof(now));
+		if (!gid_eq(&was, &now))
+			broken |= guard_finding(g, SBX_V_UNSAFE_PATH, f->path,
+			    NULL, "changed after it was checked, before the "
+			    "JVM opened it") != SBX_OK;
+	}
+	if (g->nf == nf && !broken)
+		return SBX_OK;
+	return decide(g, broken, err);
 }
 
 enum sbx_guard_verdict

@@ -35,13 +35,19 @@ event_file(const struct sbx_guard *g)
 	return g->nfiles > 0 ? g->files[0] : NULL;
 }
 
-/* The first finding's reason, then the others in short. */
+/*
+ * The first finding's reason (after its subject when that is not the
+ * event's artifact: an option), then the others in short.
+ */
 static void
-detail(char *out, size_t n, const struct sbx_guard *g)
+detail(char *out, size_t n, const struct sbx_guard *g, bool named)
 {
 	size_t i, len;
 
-	snprintf(out, n, "%s", g->f[0].reason);
+	if (named)
+		snprintf(out, n, "%s", g->f[0].reason);
+	else
+		snprintf(out, n, "%s: %s", g->f[0].subject, g->f[0].reason);
 	for (i = 1; i < g->nf && (len = strlen(out)) + 1 < n; i++)
 		snprintf(out + len, n - len, "%s %s: %s (%s)", i == 1 ?
 		    "; also" : ";", g->f[i].subject,
@@ -67,10 +73,9 @@ fill_event(struct sbx_audit_event *ev, const struct sbx_guard *g,
 		ev->signer.key_id = f->key_id[0] ? f->key_id : NULL;
 		ev->signer.name = f->signer[0] ? f->signer : NULL;
 		ev->signer.subject = f->subject[0] ? f->subject : NULL;
-	} else if (g->nf > 0)
-		ev->artifact.path = g->f[0].subject;
+	}
 	if (g->nf > 0) {
-		detail(buf, n, g);
+		detail(buf, n, g, f != NULL);
 		ev->violation.type = g->f[0].type;
 		ev->violation.detail = buf;
 		ev->policy.rule = g->f[0].rule;
@@ -116,25 +121,40 @@ write_audit(struct sbx_guard *g, struct sbx_metrics *m, int argc,
 	return rc;
 }
 
+static void
+metrics_conf(struct sbx_metrics_conf *conf, const struct sbx_guard *g)
+{
+	const struct sbx_policy_metrics *pm = &g->policy->metrics;
+
+	memset(conf, 0, sizeof(*conf));
+	conf->textfile_dir = pm->textfile_dir;
+	conf->pushgateway = pm->pushgateway;
+	conf->job = pm->job;
+	conf->instance = pm->instance;
+	conf->budget_ms = pm->budget_ms;
+}
+
+static bool
+has_metrics(const struct sbx_guard *g)
+{
+	return g->policy->metrics.textfile_dir != NULL ||
+	    g->policy->metrics.pushgateway != NULL;
+}
+
 static int
 write_metrics(struct sbx_guard *g, struct sbx_metrics *m,
     struct sbx_err *err)
 {
-	const struct sbx_policy_metrics *pm = &g->policy->metrics;
-	struct sbx_metrics_conf conf = {
-		.textfile_dir = pm->textfile_dir,
-		.pushgateway = pm->pushgateway,
-		.job = pm->job, .instance = pm->instance,
-		.budget_ms = pm->budget_ms
-	};
+	struct sbx_metrics_conf conf;
 	enum sbx_check_result r = g->verdict == SBX_GUARD_ACCEPTED ?
 	    SBX_CHECK_ACCEPTED : g->verdict == SBX_GUARD_AUDITED ?
 	    SBX_CHECK_AUDITED : SBX_CHECK_REJECTED;
 	size_t i;
 	int rc;
 
-	if (pm->textfile_dir == NULL && pm->pushgateway == NULL)
+	if (!has_metrics(g))
 		return SBX_OK;
+	metrics_conf(&conf, g);
 	if ((rc = sbx_metrics_check(m, g->conf.tool, r, g->tenant, g->seconds,
 	    err)) != SBX_OK)
 		return rc;
@@ -163,6 +183,76 @@ sbx_guard_report(struct sbx_guard *g, int argc, char *const *argv,
 	rc = write_audit(g, m, argc, argv, err);
 	if (m != NULL)
 		(void)write_metrics(g, m, &merr);
+	sbx_metrics_free(m);
+	return rc;
+}
+
+/* One sandbox report: its own event and count. */
+static int
+emit_violation(struct sbx_guard *g, struct sbx_metrics *m,
+    enum sbx_violation type, const char *detail, struct sbx_err *err)
+{
+	struct sbx_audit_conf conf;
+	struct sbx_audit_event ev;
+	struct sbx_audit_result res;
+	int rc;
+
+	if (g->policy->audit.file == NULL || g->policy->path == NULL)
+		return SBX_OK;
+	if ((rc = sbx_audit_conf_load(&conf, g->policy->path, err)) != SBX_OK)
+		return rc;
+	sbx_audit_event_init(&ev, SBX_AUDIT_VIOLATION, g->conf.progname);
+	ev.tenant = g->tenant;
+	ev.operation = "sandbox";
+	ev.artifact.size = -1;
+	ev.violation.type = type;
+	ev.violation.detail = detail;
+	ev.policy.path = g->policy->path;
+	ev.policy.sha256 = g->policy->sha256[0] ? g->policy->sha256 : NULL;
+	memset(&res, 0, sizeof(res));
+	rc = sbx_audit_emit(&res, &conf, &ev, err);
+	if (m != NULL)
+		(void)sbx_metrics_violation(m, type, g->tenant, NULL);
+	sbx_audit_conf_release(&conf);
+	return rc;
+}
+
+int
+sbx_guard_report_violation(struct sbx_guard *g, enum sbx_violation type,
+    const char *detail, struct sbx_err *err)
+{
+	struct sbx_metrics_conf conf;
+	struct sbx_metrics *m = NULL;
+	int rc;
+
+	if (type <= SBX_V_NONE || type >= SBX_V_COUNT)
+		return sbx_err_set(err, SBX_ECONFIG, "unknown violation type");
+	if (has_metrics(g) && sbx_metrics_new(&m, NULL) != SBX_OK)
+		m = NULL;
+	rc = emit_violation(g, m, type, detail, err);
+	if (m != NULL) {
+		metrics_conf(&conf, g);
+		(void)sbx_metrics_flush(m, &conf, NULL);
+	}
+	sbx_metrics_free(m);
+	return rc;
+}
+
+int
+sbx_guard_report_premain(struct sbx_guard *g, double seconds,
+    struct sbx_err *err)
+{
+	struct sbx_metrics_conf conf;
+	struct sbx_metrics *m = NULL;
+	int rc;
+
+	if (!has_metrics(g))
+		return SBX_OK;
+	if ((rc = sbx_metrics_new(&m, err)) != SBX_OK)
+		return rc;
+	metrics_conf(&conf, g);
+	if ((rc = sbx_metrics_premain(m, g->tenant, seconds, err)) == SBX_OK)
+		rc = sbx_metrics_flush(m, &conf, err);
 	sbx_metrics_free(m);
 	return rc;
 }

@@ -49,6 +49,10 @@ struct sbx_guard_conf {
 	bool		 handover;	/* keep checked files open so that
 					   sbx_guard_exec_args() can pass
 					   their descriptors on */
+	bool		 must_see_self;	/* the command must load conf->self:
+					   a guard inside the JVM that does
+					   not find itself is not reading
+					   this JVM's command */
 };
 
 /* One violation, in the order found. */
@@ -81,6 +85,16 @@ int	sbx_guard_check(struct sbx_guard *g, const struct sbx_jvm_input *in,
 
 enum sbx_guard_verdict sbx_guard_verdict(const struct sbx_guard *g);
 
+/*
+ * After an accepted or audited check: do the paths still name the
+ * files that were checked (device, inode, size, mtime, ctime)? For a
+ * guard that cannot hand the JVM descriptors (libsbxguard.so), run
+ * just before the JVM opens the files. A change is a finding of type
+ * unsafe_path, and the verdict is then taken again: SBX_EREJECT with
+ * err as sbx_guard_check() in enforce mode, SBX_OK otherwise.
+ */
+int	sbx_guard_recheck(struct sbx_guard *g, struct sbx_err *err);
+
 /* Is the policy in audit mode (violations let through)? */
 bool	sbx_guard_audit_mode(const struct sbx_guard *g);
 size_t	sbx_guard_nfindings(const struct sbx_guard *g);
@@ -106,6 +120,19 @@ double	sbx_guard_seconds(const struct sbx_guard *g);
  * check that leaves no trace is not allowed to pass.
  */
 int	sbx_guard_report(struct sbx_guard *g, int argc, char *const *argv,
+	    struct sbx_err *err);
+
+/*
+ * A violation that a sandbox inside the JVM reports (the Java API of
+ * libsbxguard.so): one audit event of kind sbx.violation, operation
+ * "sandbox", and sbx_violations_total{type,tenant}. Returns as
+ * sbx_guard_report(). Not thread-safe: callers serialize.
+ */
+int	sbx_guard_report_violation(struct sbx_guard *g, enum sbx_violation type,
+	    const char *detail, struct sbx_err *err);
+
+/* sbx_agent_premain_seconds: the time the JVM spent starting agents. */
+int	sbx_guard_report_premain(struct sbx_guard *g, double seconds,
 	    struct sbx_err *err);
 
 /*
