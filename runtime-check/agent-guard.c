@@ -101,8 +101,8 @@ parse_options(char *opts, struct sbx_guard_conf *c, struct sbx_err *err)
 		else if (strcmp(kv, "cache") == 0)
 			c->cache_dir = v;
 		else
-			return sbx_err_set(err, SBX_ECONFIG, "unknown option %s "
-			    "(policy, keyring, tenant, cache)", kv);
+			return sbx_err_set(err, SBX_ECONFIG, "unknown option "
+			    "%s (policy, keyring, tenant, cache)", kv);
 	}
 	if ((c->policy == NULL) == (c->keyring == NULL))
 		return sbx_err_set(err, SBX_ECONFIG, "give policy=FILE or "

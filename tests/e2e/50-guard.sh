@@ -70,7 +70,8 @@ EOF
 cat >src/Report.java <<'EOF'
 public final class Report {
 	public static void main(String[] a) {
-		org.sbx.guard.Sbx.reportViolation("forbidden_flag", "sandbox test");
+		org.sbx.guard.Sbx.reportViolation("forbidden_flag",
+		    "sandbox test");
 		try {
 			org.sbx.guard.Sbx.reportViolation("no_such_type", "x");
 		} catch (IllegalArgumentException e) {
@@ -84,15 +85,15 @@ javac -d cls/evil src/evil/Agent.java
 printf 'Premain-Class: org.sbx.evil.Agent\n' >evil.mf
 jar --create --file agents/evil.jar --manifest evil.mf -C cls/evil .
 javac -d cls/lag src/lag/*.java
-printf 'Main-Class: org.sbx.lag.Main\nLauncher-Agent-Class: org.sbx.lag.Agent\n' \
-	>lag.mf
+printf '%s\n' 'Main-Class: org.sbx.lag.Main' \
+	'Launcher-Agent-Class: org.sbx.lag.Agent' >lag.mf
 jar --create --file agents/lag-unsigned.jar --manifest lag.mf -C cls/lag .
 $SIGN -o agents/lag.jar agents/lag-unsigned.jar
 javac -cp api/sbx-guard-api.jar -d cls/report src/Report.java
 
 # A signed agent whose Boot-Class-Path names an unsigned JAR.
-printf 'Premain-Class: org.sbx.testagent.Agent\nBoot-Class-Path: boot-helper.jar\n' \
-	>bcp.mf
+printf '%s\n' 'Premain-Class: org.sbx.testagent.Agent' \
+	'Boot-Class-Path: boot-helper.jar' >bcp.mf
 jar --create --file bcp-in.jar --manifest bcp.mf -C java/agent-classes .
 $SIGN -o agents/bcp.jar bcp-in.jar
 cp agents/unsigned.jar agents/boot-helper.jar
@@ -266,7 +267,7 @@ count agent/rejected
 run sbx-guard --policy enforce.json -- java -javaagent:agents/signed.jar $MAIN
 [ "$st" -eq 126 ] && ok "missing required option refused" || fail "req $st"
 contains "names the required pattern" "$errout" \
-	"sbx-guard: java: forbidden_flag: no option matches -XX:+DisableAttachMechanism"
+	"sbx-guard: java: forbidden_flag: no option matches $NEED"
 count guard/rejected
 # A later option overrides: the one in effect is what counts.
 guard -XX:-DisableAttachMechanism -XX:+DisableAttachMechanism \
@@ -287,7 +288,8 @@ cp agents/signed.jar agents/signed.jar.intoto.jsonl open/
 guard -javaagent:open/signed.jar
 [ "$st" -eq 126 ] && ok "agent in a world-writable folder refused" ||
 	fail "open folder: $st"
-contains "unsafe_path named" "$errout" "unsafe_path: $WORK/open is writable by anyone"
+contains "unsafe_path named" "$errout" \
+	"unsafe_path: $WORK/open is writable by anyone"
 count guard/rejected
 
 # --- native agents ----------------------------------------------------------
@@ -304,11 +306,15 @@ EOF
 cc -shared -fPIC -I"$JH/include" -I"$JH/include/linux" -o libnative.so native.c
 guard -agentpath:"$WORK/libnative.so"
 [ "$st" -eq 126 ] && ok "unlisted native agent refused" || fail "native $st"
-contains "native agent named" "$errout" "sbx-guard: $WORK/libnative.so: unsigned: native agent"
+contains "native agent named" "$errout" \
+	"sbx-guard: $WORK/libnative.so: unsigned: native agent"
 count guard/rejected
-jq --arg p "$WORK/libnative.so" --arg s "$(sha256sum libnative.so | cut -d' ' -f1)" \
-	'.jvm.native_agents = [{"path": $p, "sha256": $s}]' enforce.json >native.json
-run sbx-guard --policy native.json -- java $NEED -agentpath:"$WORK/libnative.so" $MAIN
+sum=$(sha256sum libnative.so | cut -d' ' -f1)
+jq --arg p "$WORK/libnative.so" --arg s "$sum" \
+	'.jvm.native_agents = [{"path": $p, "sha256": $s}]' enforce.json \
+	>native.json
+run sbx-guard --policy native.json -- java $NEED \
+	-agentpath:"$WORK/libnative.so" $MAIN
 contains "listed native agent runs" "$out" "native agent loaded"
 count guard/accepted
 
@@ -386,13 +392,16 @@ for i in $(seq 1 25); do
 	fi
 done
 stop_racer
-[ "$evil" -eq 0 ] && ok "the replaced JAR never ran (good $good, refused $refused)" ||
+[ "$evil" -eq 0 ] &&
+	ok "the replaced JAR never ran (good $good, refused $refused)" ||
 	fail "the evil premain ran $evil times in 25 races"
-[ $((good + refused)) -eq 25 ] && ok "each race ended in the good agent or a refusal" ||
+[ $((good + refused)) -eq 25 ] &&
+	ok "each race ended in the good agent or a refusal" ||
 	fail "races: good $good refused $refused"
 
 # --- audit mode ---------------------------------------------------------------
-run sbx-guard --policy audit.json -- java $NEED -javaagent:agents/unsigned.jar=au $MAIN
+run sbx-guard --policy audit.json -- java $NEED \
+	-javaagent:agents/unsigned.jar=au $MAIN
 [ "$st" -eq 0 ] && ok "audit mode: the JVM starts" || fail "audit: $st"
 contains "audit mode: the agent ran" "$out" "$PREMAIN with au"
 contains "audit mode: said on stderr" "$errout" \
@@ -413,28 +422,37 @@ contains "report returned" "$out" "reported"
 count agent/accepted
 sleep 0.2
 
-# --- audit log and metrics -----------------------------------------------------
+# --- audit log and metrics -------------------------------------------------
 expect 0 "the audit chain verifies" sbx-audit verify audit.jsonl
-q() { jq -s "$1" audit.jsonl; }
-[ "$(q '[.[] | select(.decision == "audited" and .tenant == "search")] | length')" -eq 2 ] &&
-	ok "two audited events, tenant search" || fail "audited events: $(q 'map(.decision)')"
-[ "$(q '[.[] | select(.operation == "sandbox" and .violation.detail == "sandbox test" and .violation.type == "forbidden_flag")] | length')" -eq 1 ] &&
-	ok "the sandbox report is an event" || fail "no sandbox event"
-[ "$(q '[.[] | select(.event == "sbx.violation" and .decision == "refused" and .violation.type == "revoked_key")] | length')" -eq 2 ] &&
-	ok "revocations refused by both guards, logged" || fail "revoked events"
-[ "$(q '[.[] | select(.decision == "accepted" and .signer.name == "rel" and .tool == "sbx-guard")] | length')" -ge 3 ] &&
-	ok "acceptances name the signer" || fail "accepted events"
+# events OP N WHAT FILTER: how many events pass the jq select FILTER.
+events() {
+	n=$(jq -s "[.[] | select($4)] | length" audit.jsonl)
+	[ "$n" "$1" "$2" ] && ok "audit: $3" || fail "audit: $3: $n events"
+}
+events -eq 2 "two audited events, tenant search" \
+	'.decision == "audited" and .tenant == "search"'
+events -eq 1 "the sandbox report is an event" \
+	'.operation == "sandbox" and .violation.detail == "sandbox test"
+	 and .violation.type == "forbidden_flag"'
+events -eq 2 "revocations refused by both guards" \
+	'.event == "sbx.violation" and .decision == "refused"
+	 and .violation.type == "revoked_key"'
+events -ge 3 "acceptances name the signer" \
+	'.decision == "accepted" and .signer.name == "rel"
+	 and .tool == "sbx-guard"'
+# metric NAME{LABELS} VALUE: the textfile holds exactly that sample.
+metric() {
+	grep -qxF "$1 $2" prom/sbx.prom && ok "metrics: $1 $2" ||
+	    fail "metrics: want $1 $2, have: $(grep -F "$1" prom/sbx.prom)"
+}
 for k in "${!checks[@]}"; do
-	tool=${k%/*} result=${k#*/}
-	line="sbx_checks_total{tool=\"$tool\",result=\"$result\",tenant=\"payments\"} ${checks[$k]}"
-	grep -qxF "$line" prom/sbx.prom && ok "metrics: $line" ||
-	    fail "metrics: want $line, have: $(grep "tool=\"$tool\",result=\"$result\",tenant=\"payments\"" prom/sbx.prom)"
+	labels="tool=\"${k%/*}\",result=\"${k#*/}\",tenant=\"payments\""
+	metric "sbx_checks_total{$labels}" "${checks[$k]}"
 done
-grep -q '^sbx_checks_total{tool="guard",result="audited",tenant="search"} 1$' prom/sbx.prom &&
-	ok "metrics: audited guard check" || fail "audited metric"
-grep -q '^sbx_violations_total{type="revoked_key",tenant="payments"} 2$' prom/sbx.prom &&
-	ok "metrics: violations by type" || fail "violation metric"
-grep -q '^sbx_agent_premain_seconds_count{tenant="payments"} [1-9]' prom/sbx.prom &&
-	ok "metrics: premain time measured" || fail "premain metric"
+metric 'sbx_checks_total{tool="guard",result="audited",tenant="search"}' 1
+metric 'sbx_violations_total{type="revoked_key",tenant="payments"}' 2
+grep -q '^sbx_agent_premain_seconds_count{tenant="payments"} [1-9]' \
+	prom/sbx.prom && ok "metrics: premain time measured" ||
+	fail "premain metric"
 
 finish

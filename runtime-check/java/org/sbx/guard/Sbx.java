@@ -1,4 +1,4 @@
-// runtime-check/java/org/sbx/guard/Sbx.java: what a sandbox in a guarded JVM calls.
+// runtime-check/java/org/sbx/guard/Sbx.java: how a sandbox tells the guard.
 // SPDX-License-Identifier: ISC
 package org.sbx.guard;
 
