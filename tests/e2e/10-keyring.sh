@@ -275,4 +275,281 @@ cp keyring.json before.json
 expect 2 "failed change" sbx-keyring retire keyring.json nobody
 expect 0 "leaves the keyring as it was" cmp -s keyring.json before.json
 
+# --- signed keyrings under a root file --------------------------------------
+for n in r1 r2 r3 n1 n2 x; do
+	sbx-keyring generate -q --key "$n.key" --cert "$n.crt" \
+	    --subject "CN=sbx root $n" --bits 2048 --no-passphrase
+done
+pubid() {	# pubid KEY: the key id of an unencrypted key
+	openssl pkey -in "$1" -pubout -outform DER | sha256sum | cut -d' ' -f1
+}
+rootsign() {	# rootsign FILE KEY [more options]
+	f=$1 k=$2
+	shift 2
+	sbx-keyring root sign -q "$f" --key "$k.key" --no-passphrase "$@"
+}
+krsign() {	# krsign KEYRING KEY...: sign with each root key
+	f=$1
+	shift
+	for k in "$@"; do
+		sbx-keyring sign -q "$f" --key "$k.key" --no-passphrase \
+		    --root root.json
+	done
+}
+
+expect 2 "root init needs a threshold" sbx-keyring root init root.json \
+	--key-cert r1.crt
+contains "says which option" "$errout" \
+	"sbx-keyring: root init: --threshold is required"
+expect 2 "threshold above the keys" sbx-keyring root init root.json \
+	--threshold 3 --key-cert r1.crt --key-cert r2.crt
+contains "names the numbers" "$errout" \
+	"root file: threshold 3 is more than the 2 keys listed"
+expect 0 "no root file left by a refusal" test ! -e root.json
+expect 2 "the same key twice" sbx-keyring root init root.json \
+	--threshold 1 --key-cert r1.crt --key-cert r1.crt
+contains "names the key" "$errout" "is listed twice"
+expect 2 "root subcommand unknown" sbx-keyring root frob root.json
+contains "names it" "$errout" "sbx-keyring: 'root frob' is not a command"
+expect 0 "root init 2 of 3" sbx-keyring root init root.json --threshold 2 \
+	--key-cert r1.crt --key-cert r2.crt --key-cert r3.crt --days 30
+contains "says what to do next" "$out" \
+	"root.json: new root file, version 1: 2 of 3 keys must sign"
+expect 1 "an unsigned root file is not fit to pin" sbx-keyring root show \
+	root.json
+contains "says why" "$errout" "sbx-keyring: root.json: signed by 0 of the \
+2 keys of root.json (root version 1) it needs"
+expect 2 "a stranger's key cannot sign the root" sbx-keyring root sign \
+	root.json --key x.key --no-passphrase
+contains "names the key" "$errout" "key $(pubid x.key) is not a \
+key of root.json"
+expect 0 "first root signature" sbx-keyring root sign root.json \
+	--key r1.key --no-passphrase
+contains "counts" "$out" ": 1 of 2 signatures"
+expect 0 "second root signature" rootsign root.json r2
+expect 0 "now fit to pin" sbx-keyring root show root.json
+contains "shows the threshold" "$out" "2 of 3 keys must sign, 2 valid \
+signatures"
+
+sbx-keyring init -q signed.json
+sbx-keyring add -q signed.json --cert a.crt --name release-a --role jar
+expect 2 "a keyring without expiry is not signed" sbx-keyring sign \
+	signed.json --key r1.key --no-passphrase --root root.json
+contains "says how to set one" "$errout" "sbx-keyring: signed.json: the \
+keyring has no expiry, and a signed keyring must have one (sbx-keyring expire)"
+expect 0 "expire in 30 days" sbx-keyring expire signed.json --days 30
+contains "raises the version" "$out" "signed.json: version 3 expires at "
+expect 2 "only root keys sign with --root" sbx-keyring sign signed.json \
+	--key x.key --no-passphrase --root root.json
+contains "names the root file" "$errout" "is not a root key of root.json"
+expect 0 "one root signature" sbx-keyring sign signed.json --key r1.key \
+	--no-passphrase --root root.json
+contains "says how many are needed" "$out" "signed.json: version 3 signed \
+by key $(pubid r1.key) (1 of the 2 signatures root.json needs)"
+expect 1 "below the threshold: refused" sbx-keyring verify signed.json \
+	--root root.json
+contains "names the threshold" "$errout" "sbx-keyring: signed.json: signed \
+by 1 of the 2 keys of root.json (root version 1) it needs"
+expect 0 "nothing recorded for a refused keyring" test ! -e \
+	signed.json.state
+krsign signed.json r3
+expect 0 "threshold met: accepted" sbx-keyring verify signed.json \
+	--root root.json
+contains "reports it" "$out" "signed.json: version 3 accepted: signed by 2 \
+of 3 root keys (2 needed), expires at "
+expect 0 "version recorded in the state file" test \
+	"$(jq -r '.type + " " + (.version | tostring)' signed.json.state)" = \
+	"sbx-keyring-state 3"
+expect 3 "sbx-verify takes the keyring under --root" sbx-verify \
+	--keyring signed.json --root root.json --state-dir . nosuch.jar
+contains "and goes on to the file" "$errout" "sbx-verify: nosuch.jar: "
+cp signed.json v3.json
+
+# One byte: release-a becomes release-b. Still a keyring, not the one signed.
+sed 's/"release-a"/"release-b"/' signed.json >tampered.json
+expect 0 "the tampered keyring still parses" sbx-keyring list tampered.json
+expect 1 "tampered keyring refused" sbx-keyring verify tampered.json \
+	--root root.json
+contains "no signature verifies" "$errout" "sbx-keyring: tampered.json: \
+signed by 0 of the 2 keys of root.json (root version 1) it needs; the \
+signature by $(pubid r1.key | cut -c1-16) does not verify"
+expect 1 "sbx-verify refuses it whole" sbx-verify --keyring tampered.json \
+	--root root.json some.jar
+contains "before any file is read" "$errout" "/tampered.json: signed by 0 \
+of the 2 keys"
+
+# Rollback: once version 4 is accepted here, version 3 is refused.
+sbx-keyring expire -q signed.json --days 30
+krsign signed.json r1 r2
+expect 0 "version 4 accepted" sbx-keyring verify -q signed.json \
+	--root root.json
+cp signed.json v4.json
+cp v3.json signed.json
+expect 1 "version 3 refused after version 4" sbx-keyring verify signed.json \
+	--root root.json
+contains "names both versions and the state" "$errout" "sbx-keyring: \
+signed.json: keyring version 3 is older than version 4, accepted before on \
+this host (signed.json.state)"
+expect 0 "the state keeps the higher version" test \
+	"$(jq .version signed.json.state)" = 4
+cp v4.json signed.json
+mkdir statedir
+cp signed.json.state statedir/v3.json.state
+expect 1 "rollback refused by a state in --state-dir" sbx-keyring verify \
+	v3.json --root root.json --state-dir statedir
+contains "names that state file" "$errout" "keyring version 3 is older \
+than version 4, accepted before on this host (statedir/v3.json.state)"
+expect 1 "sbx-verify refuses the rollback too" sbx-verify --keyring \
+	v3.json --root root.json --state-dir statedir some.jar
+contains "rollback named" "$errout" "/v3.json: keyring version 3 is older \
+than version 4"
+
+# Expired: a keyring signed with an expiry already past.
+jq '.expires = "2020-01-01T00:00:00Z" | .signatures = []' signed.json \
+	>expired.json
+krsign expired.json r1 r2
+expect 1 "expired keyring refused" sbx-keyring verify expired.json \
+	--root root.json
+contains "says when" "$errout" "sbx-keyring: expired.json: expired at \
+2020-01-01T00:00:00Z"
+expect 2 "bad expiry days" sbx-keyring expire signed.json --days 0
+
+# --- root rotation ----------------------------------------------------------
+expect 0 "successor with new keys" sbx-keyring root rotate root.json \
+	root2.json --key-cert n1.crt --key-cert n2.crt --threshold 2
+contains "version 2" "$out" "root2.json: successor of the root file, to be \
+signed by both key sets, version 2: 2 of 2 keys must sign"
+expect 2 "an old key needs --prev to sign" sbx-keyring root sign root2.json \
+	--key r1.key --no-passphrase
+rootsign root2.json n1
+rootsign root2.json n2
+cp root.json root.before
+expect 1 "new keys alone cannot rotate" sbx-keyring root update root.json \
+	root2.json
+contains "the old keys must hand over" "$errout" "sbx-keyring: root2.json: \
+signed by 0 of the 2 keys of root.json (root version 1) it needs"
+expect 0 "pinned root unchanged" cmp root.json root.before
+expect 0 "an old key signs with --prev" sbx-keyring root sign root2.json \
+	--key r1.key --no-passphrase --prev root.json
+contains "counts both sets" "$out" "2 of 2 own signatures, 1 of 2 by \
+root.json"
+expect 1 "one old key is not enough" sbx-keyring root update root.json \
+	root2.json
+rootsign root2.json r3 --prev root.json
+cp root2.json root2-full.json
+expect 0 "cross-signed successor installed" sbx-keyring root update \
+	root.json root2.json
+contains "new version" "$out" "root.json: now version 2 (was 1), 2 of 2 keys"
+expect 0 "byte for byte" cmp root.json root2-full.json
+expect 1 "the same version again is a rollback" sbx-keyring root update \
+	root.json root2-full.json
+contains "one step at a time" "$errout" "version 2 cannot follow version 2"
+expect 1 "the old root cannot come back" sbx-keyring root update \
+	root.json root.before
+expect 1 "keyrings of the old root keys are refused now" sbx-keyring \
+	verify signed.json --root root.json
+krsign signed.json n1 n2
+expect 0 "signed by the new root keys: accepted" sbx-keyring verify \
+	signed.json --root root.json
+# A successor signed by the old keys only: the new ones never agreed.
+sbx-keyring root rotate -q root.json root3.json --key-cert x.crt \
+	--threshold 1
+rootsign root3.json n1 --prev root.json
+rootsign root3.json n2 --prev root.json
+expect 1 "not signed by its own keys: refused" sbx-keyring root update \
+	root.json root3.json
+contains "its own threshold" "$errout" "root3.json: signed by 0 of the 1 \
+keys of root3.json (root version 3) it needs"
+
+# --- pull: fetched over HTTPS, installed only when accepted -----------------
+mkdir pub
+openssl req -x509 -newkey rsa:2048 -nodes -keyout tlsca.key -out tlsca.crt \
+	-subj "/CN=sbx e2e TLS CA" -days 2 \
+	-addext "basicConstraints=critical,CA:TRUE" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout tls.key -out tls.csr \
+	-subj "/CN=127.0.0.1" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >tls.ext
+openssl x509 -req -in tls.csr -CA tlsca.crt -CAkey tlsca.key \
+	-CAcreateserial -days 2 -extfile tls.ext -out tls.crt 2>/dev/null
+python3 "$TOP/tests/e2e/lib/https_server.py" pub tls.crt tls.key port &
+HTTPS_PID=$!
+stop_https() { kill "$HTTPS_PID" 2>/dev/null; wait "$HTTPS_PID" 2>/dev/null; }
+on_exit stop_https
+for _ in $(seq 50); do [ -s port ] && break; sleep 0.1; done
+URL=https://127.0.0.1:$(cat port)
+mkdir host
+PULL="sbx-keyring pull --root root.json --out host/keyring.json \
+--ca-file tlsca.crt"
+
+cp signed.json pub/keyring.json
+expect 0 "pull a signed keyring" $PULL "$URL/keyring.json"
+contains "reports the version" "$out" "host/keyring.json: installed version \
+4 (was 0) from $URL/keyring.json: signed by 2 root keys (2 needed)"
+expect 0 "installed byte for byte" cmp host/keyring.json pub/keyring.json
+expect 0 "state beside it" test "$(jq .version host/keyring.json.state)" = 4
+cp host/keyring.json installed.json
+cp host/keyring.json.state installed.state
+
+unchanged() {	# unchanged WHAT: the installed keyring and state as they were
+	expect 0 "$1: keyring unchanged" cmp host/keyring.json installed.json
+	expect 0 "$1: state unchanged" cmp host/keyring.json.state \
+	    installed.state
+}
+sed 's/"release-a"/"release-b"/' signed.json >pub/tampered.json
+expect 1 "pull a tampered keyring" $PULL "$URL/tampered.json"
+contains "refused with the URL" "$errout" "sbx-keyring: \
+$URL/tampered.json: signed by 0 of the 2 keys of root.json"
+unchanged "tampered"
+jq '.signatures = [.signatures[-1]]' signed.json >pub/one.json
+expect 1 "pull below the threshold" $PULL "$URL/one.json"
+contains "names the count" "$errout" "signed by 1 of the 2 keys"
+unchanged "below threshold"
+cp v3.json pub/old.json
+krsign pub/old.json n1 n2
+expect 1 "pull an older version" $PULL "$URL/old.json"
+contains "rollback" "$errout" "sbx-keyring: $URL/old.json: keyring version \
+3 is older than version 4, accepted before on this host \
+(host/keyring.json.state)"
+unchanged "older version"
+jq '.expires = "2020-01-01T00:00:00Z" | .signatures = []' signed.json \
+	>pub/expired.json
+krsign pub/expired.json n1 n2
+expect 1 "pull an expired keyring" $PULL "$URL/expired.json"
+contains "says when" "$errout" "expired at 2020-01-01T00:00:00Z"
+unchanged "expired"
+expect 3 "pull a missing file" $PULL "$URL/nosuch.json"
+contains "HTTP status" "$errout" "sbx-keyring: $URL/nosuch.json: HTTP \
+status 404"
+unchanged "missing"
+printf '{"type": "sbx-keyring", "version": 9,' >pub/broken.json
+expect 2 "pull something that is not a keyring" $PULL "$URL/broken.json"
+contains "names the URL" "$errout" "sbx-keyring: $URL/broken.json:1:"
+unchanged "not a keyring"
+expect 3 "a server the CA file does not vouch for" sbx-keyring pull \
+	--root root.json --out host/keyring.json --ca-file a.crt \
+	"$URL/keyring.json"
+unchanged "untrusted server"
+expect 2 "plain http refused" $PULL "http://127.0.0.1:1/keyring.json"
+contains "says why" "$errout" "a keyring is fetched over https:// only \
+(http:// with --allow-http)"
+printf 'http://127.0.0.1:%s/keyring.json\n' "$(cat port)" \
+	>pub/downgrade.json.to
+expect 3 "no redirect to plain http" $PULL "$URL/downgrade.json"
+unchanged "redirect to http"
+printf '%s/keyring.json\n' "$URL" >pub/moved.json.to
+expect 0 "a redirect within https is followed" $PULL "$URL/moved.json"
+head -c $((17 << 20)) /dev/zero >pub/huge.json
+expect 3 "a body over the size limit" $PULL "$URL/huge.json"
+contains "names the limit" "$errout" "larger than 16777216 bytes"
+unchanged "too large"
+sbx-keyring expire -q signed.json --days 30
+krsign signed.json n1 n2
+cp signed.json pub/keyring.json
+expect 0 "pull the next version" $PULL "$URL/keyring.json"
+contains "was 4" "$out" "installed version 5 (was 4)"
+expect 3 "and sbx-verify takes it" sbx-verify --keyring host/keyring.json \
+	--root root.json nosuch.jar
+contains "as far as the file" "$errout" "sbx-verify: nosuch.jar: "
+expect 2 "pull needs --out" sbx-keyring pull --root root.json "$URL/x"
+
 finish
