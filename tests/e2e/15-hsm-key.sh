@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Keys in hardware: an RSA-4096 key made inside a throwaway SoftHSM
 # token signs a certificate through sbx's pkcs11: route, and openssl
-# checks that signature against the token's public key.
+# checks that signature against the token's public key; then it signs
+# a JAR that jarsigner -verify -strict and sbx-verify accept, and a
+# keyring under a root file whose only key it is.
 . "$(dirname "$0")/lib/common.sh"
 cd "$WORK"
 
@@ -103,5 +105,48 @@ expect 0 "add the token's certificate" sbx-keyring add -q keyring.json \
 expect 0 "listed by the token key's id" sbx-keyring list keyring.json --json
 expect 0 "id matches" test "$(echo "$out" | jq -r '.keys[0].id')" = \
 	"$TOKEN_ID"
+
+# --- a JAR signed inside the token ------------------------------------------
+sh "$TOP/tests/java/build.sh" "$WORK/java" >/dev/null
+expect 0 "sbx-sign with the token key" timeout 120 sbx-sign --key "$URI" \
+	--cert hsm.crt --passphrase-file pin --no-provenance -o hsm.jar \
+	"$WORK/java/agent.jar" </dev/null
+contains "signed by the token key" "$out" "hsm.jar: signed by /CN=sbx HSM\
+/O=sbx tests (key $(echo "$TOKEN_ID" | cut -c1-16))"
+keytool -importcert -noprompt -alias hsm -file hsm.crt -keystore trust.p12 \
+	-storetype PKCS12 -storepass changeit >/dev/null 2>&1
+expect 0 "jarsigner -verify -strict accepts it" jarsigner -verify -strict \
+	-verbose:summary -keystore trust.p12 -storepass changeit hsm.jar
+contains "jar verified" "$out" "jar verified."
+contains "with the 4096-bit token key" "$out" "SHA256withRSA, 4096-bit key"
+expect 0 "sbx-verify accepts it" sbx-verify --keyring keyring.json hsm.jar
+contains "signed by the token's entry" "$out" "hsm.jar: accepted: signed by \
+release-hsm (key $(echo "$TOKEN_ID" | cut -c1-16))"
+expect 0 "the block holds the token's certificate" sh -c "unzip -p hsm.jar \
+	META-INF/SIGNER.RSA | openssl pkcs7 -inform DER -print_certs |
+	openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER |
+	sha256sum | grep -q $TOKEN_ID"
+expect 2 "a wrong PIN signs nothing" timeout 120 sbx-sign --key "$URI" \
+	--cert hsm.crt --passphrase-file badpin --no-provenance -o bad.jar \
+	"$WORK/java/agent.jar" </dev/null
+expect 0 "no JAR left" test ! -e bad.jar
+expect 2 "a certificate of another key is refused" timeout 120 sbx-sign \
+	--key "$URI" --cert "$TOP/tests/data/keys/plain.crt" \
+	--passphrase-file pin --no-provenance -o bad.jar \
+	"$WORK/java/agent.jar" </dev/null
+expect 0 "still no JAR" test ! -e bad.jar
+
+# The token also signs keyrings and root files: a root key in hardware.
+expect 0 "a root file of the token key" sbx-keyring root init root.json \
+	--threshold 1 --key-cert hsm.crt
+expect 0 "the token signs the root file" timeout 120 sbx-keyring root sign \
+	root.json --key "$URI" --passphrase-file pin </dev/null
+sbx-keyring expire -q keyring.json --days 7
+expect 0 "the token signs the keyring" timeout 120 sbx-keyring sign \
+	keyring.json --key "$URI" --passphrase-file pin --root root.json \
+	</dev/null
+contains "as a root key" "$out" "(1 of the 1 signatures root.json needs)"
+expect 0 "sbx-verify takes the keyring under that root" sbx-verify \
+	--keyring keyring.json --root root.json hsm.jar
 
 finish
