@@ -307,9 +307,6 @@ class Runner:
         files = self.files()
         env = self.step_env(step)
         env.update(files)
-        shell = step.get("shell", "bash")
-        if shell != "bash":
-            raise Unsupported("shell %s: only bash is emulated" % shell)
         path = os.path.join(self.args.work, "files", "step.%d.sh" % self.n)
         with open(path, "w") as f:
             f.write(script)
@@ -369,21 +366,41 @@ class Runner:
 
     def step(self, step):
         self.n += 1
-        name = step.get("name") or step.get("uses") or "run"
+        name = step_name(step)
         if "if" in step and not self.ctx.condition(step["if"]):
             self.log("== skipped: " + name)
             return 0
         self.log("== " + name)
         uses = step.get("uses")
-        if uses is not None and "run" in step:
-            raise Unsupported("step %s: both uses and run" % name)
         if uses is None:
             return self.run_script(step, self.ctx.subst(step["run"]))
-        if re.fullmatch(r"actions/checkout@v\d+", uses):
+        if uses.startswith("actions/checkout@"):
             return self.checkout(step)
-        if re.fullmatch(r"actions/upload-artifact@v\d+", uses):
-            return self.upload(step)
-        raise Unsupported("step %s: cannot emulate %s" % (name, uses))
+        return self.upload(step)
+
+
+EMULATED = (r"actions/checkout@v\d+", r"actions/upload-artifact@v\d+")
+
+
+def step_name(step):
+    return step.get("name") or step.get("uses") or "run"
+
+
+def check_steps(steps):
+    """Refuse what cannot be emulated before the first step runs."""
+    for step in steps:
+        name = step_name(step)
+        uses = step.get("uses")
+        if uses is not None and "run" in step:
+            raise Unsupported("step %s: both uses and run" % name)
+        if uses is None and "run" not in step:
+            raise Unsupported("step %s: neither uses nor run" % name)
+        if uses is not None and not any(re.fullmatch(p, uses)
+                                        for p in EMULATED):
+            raise Unsupported("step %s: cannot emulate %s" % (name, uses))
+        if uses is None and step.get("shell", "bash") != "bash":
+            raise Unsupported("step %s: shell %s: only bash is emulated"
+                              % (name, step["shell"]))
 
 
 def plan(args):
@@ -440,6 +457,7 @@ def main():
             print()
             return 0
         steps, env, secrets, inputs = plan(args)
+        check_steps(steps)
         os.makedirs(os.path.join(args.work, "files"), exist_ok=True)
         ctx = Context(env, secrets, inputs)
         for k, v in list(env.items()):
