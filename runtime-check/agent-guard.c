@@ -54,6 +54,7 @@ static struct agent {
 	char		 java_home[PATH_MAX];
 	pthread_t	 reporter;
 	bool		 reporter_started;
+	bool		 reported;	/* the check's event is written */
 	bool		 premain_known;
 	bool		 stop;
 	double		 premain;
@@ -197,7 +198,7 @@ reporter(void *arg)
 	struct sbx_err err = { 0 };
 	bool known;
 
-	if (sbx_guard_report(A.g, 0, NULL, &err) != SBX_OK)
+	if (!A.reported && sbx_guard_report(A.g, 0, NULL, &err) != SBX_OK)
 		say("audit log not written: %s", err.msg);
 	pthread_mutex_lock(&A.mu);
 	while (!A.premain_known && !A.stop)
@@ -330,13 +331,17 @@ Agent_OnLoad(JavaVM *vm, char *options, void *reserved)
 		return JNI_ERR;
 	}
 	if (sbx_guard_verdict(A.g) == SBX_GUARD_AUDITED) {
+		/* A violation is on record before the JVM runs. */
 		f = sbx_guard_finding(A.g, 0);
 		say("audited: %s: %s: %s", f->subject,
 		    sbx_violation_name(f->type), f->reason);
+		if (sbx_guard_report(A.g, 0, NULL, &rerr) != SBX_OK)
+			say("audit log not written: %s", rerr.msg);
+		A.reported = true;
 	}
 	watch();
-	if (!A.reporter_started && sbx_guard_report(A.g, 0, NULL, &rerr) !=
-	    SBX_OK)
+	if (!A.reporter_started && !A.reported &&
+	    sbx_guard_report(A.g, 0, NULL, &rerr) != SBX_OK)
 		say("audit log not written: %s", rerr.msg);
 	return JNI_OK;
 }

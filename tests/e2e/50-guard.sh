@@ -420,14 +420,26 @@ run java -agentpath:"$LIB"=policy="$WORK/enforce.json" $NEED \
 contains "unknown type refused" "$out" "refused type: not an sbx violation type"
 contains "report returned" "$out" "reported"
 count agent/accepted
-sleep 0.2
 
 # --- audit log and metrics -------------------------------------------------
+# sbx-guard writes an acceptance down from a detached process, after
+# java has started: give the last ones a moment.
+settle() {
+	for _ in $(seq 1 50); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
 expect 0 "the audit chain verifies" sbx-audit verify audit.jsonl
 # events OP N WHAT FILTER: how many events pass the jq select FILTER.
+nevents() {
+	n=$(jq -s "[.[] | select($3)] | length" audit.jsonl)
+	[ "$n" "$1" "$2" ]
+}
 events() {
-	n=$(jq -s "[.[] | select($4)] | length" audit.jsonl)
-	[ "$n" "$1" "$2" ] && ok "audit: $3" || fail "audit: $3: $n events"
+	settle nevents "$1" "$2" "$4" && ok "audit: $3" ||
+	    fail "audit: $3: $n events"
 }
 events -eq 2 "two audited events, tenant search" \
 	'.decision == "audited" and .tenant == "search"'
@@ -442,7 +454,7 @@ events -ge 3 "acceptances name the signer" \
 	 and .tool == "sbx-guard"'
 # metric NAME{LABELS} VALUE: the textfile holds exactly that sample.
 metric() {
-	grep -qxF "$1 $2" prom/sbx.prom && ok "metrics: $1 $2" ||
+	settle grep -qxF "$1 $2" prom/sbx.prom && ok "metrics: $1 $2" ||
 	    fail "metrics: want $1 $2, have: $(grep -F "$1" prom/sbx.prom)"
 }
 for k in "${!checks[@]}"; do
