@@ -103,6 +103,8 @@ int
 sbx_deploy_check(const struct sbx_deploy_opts *d, int nfiles,
     struct sbx_err *err)
 {
+	char name[256];
+
 	if (d->url != NULL && nfiles != 0)
 		return sbx_err_set(err, SBX_ECONFIG, "--fetch: the URL is the "
 		    "one artifact; give no FILE");
@@ -114,6 +116,9 @@ sbx_deploy_check(const struct sbx_deploy_opts *d, int nfiles,
 		    "FILE (or --fetch URL)");
 	if (d->dest != NULL && *d->dest == '\0')
 		return sbx_err_set(err, SBX_ECONFIG, "--install: empty path");
+	if (d->url != NULL)
+		return sbx_fetch_url_check(name, sizeof(name), NULL, 0, d->url,
+		    d->fetch.allow_http, err);
 	return SBX_OK;
 }
 

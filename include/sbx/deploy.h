@@ -53,8 +53,9 @@ int	sbx_deploy_option(struct sbx_deploy_opts *d, int ch, const char *arg,
 
 /*
  * Do the options make sense with nfiles FILE operands? --fetch takes
- * none, --install without --fetch exactly one, and the download
- * options need --fetch. SBX_ECONFIG saying what is wrong otherwise.
+ * none, --install without --fetch exactly one, the download options
+ * need --fetch, and the URL must pass sbx_fetch_url_check(). SBX_ECONFIG
+ * saying what is wrong otherwise.
  */
 int	sbx_deploy_check(const struct sbx_deploy_opts *d, int nfiles,
 	    struct sbx_err *err);

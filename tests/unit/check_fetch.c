@@ -211,6 +211,12 @@ START_TEST(deploy_option_combinations)
 	ck_assert_str_eq(err.msg, "--fetch: the URL is the one artifact; give "
 	    "no FILE");
 	ck_assert_int_eq(sbx_deploy_check(&d, 0, &err), SBX_OK);
+	d.url = "http://h/a.jar";
+	ck_assert_int_eq(sbx_deploy_check(&d, 0, &err), SBX_ECONFIG);
+	ck_assert_str_eq(err.msg, "--fetch: http URLs are not fetched: use "
+	    "https (or --allow-http for http)");
+	d.fetch.allow_http = true;
+	ck_assert_int_eq(sbx_deploy_check(&d, 0, &err), SBX_OK);
 	d.dest = "";
 	ck_assert_int_eq(sbx_deploy_check(&d, 0, &err), SBX_ECONFIG);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # HTTPS server on loopback for tests/e2e/81-deploy.sh. The first path
-# segment picks how it misbehaves; the rest names a file under ROOT:
+# segment picks how it misbehaves; the rest names a file under ROOT
+# (folders allowed, ".." not):
 #   /files/NAME     serve NAME (404 when there is none)
 #   /404/NAME       404 Not Found
 #   /huge/NAME      NAME's bytes, then 64 MiB of zeros, with Content-Length
@@ -43,8 +44,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def file(self, name):
-        path = os.path.join(ROOT, os.path.basename(name))
-        if not name or not os.path.isfile(path):
+        name = name.split("?", 1)[0]
+        if not name or ".." in name.split("/"):
+            return None
+        path = os.path.join(ROOT, name)
+        if not os.path.isfile(path):
             return None
         with open(path, "rb") as f:
             return f.read()
