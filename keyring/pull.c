@@ -36,15 +36,48 @@ keep(char *data, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* The URL as messages show it: user, password, query may be secrets. */
 static int
-check_url(const struct sbx_pull_opts *o, struct sbx_err *err)
+shown_url(char *out, size_t n, CURLU *u, struct sbx_err *err)
 {
-	if (strncasecmp(o->url, "https://", 8) == 0)
-		return SBX_OK;
-	if (o->allow_http && strncasecmp(o->url, "http://", 7) == 0)
-		return SBX_OK;
-	return sbx_err_set(err, SBX_ECONFIG, "%s: a keyring is fetched over "
-	    "https:// only (http:// with --allow-http)", o->url);
+	static const CURLUPart secret[] = { CURLUPART_USER,
+	    CURLUPART_PASSWORD, CURLUPART_OPTIONS, CURLUPART_QUERY,
+	    CURLUPART_FRAGMENT };
+	char *s = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+		curl_url_set(u, secret[i], NULL, 0);
+	if (curl_url_get(u, CURLUPART_URL, &s, 0) != CURLUE_OK)
+		return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+	snprintf(out, n, "%s", s);
+	curl_free(s);
+	return SBX_OK;
+}
+
+/* Parsed by libcurl, as it will be fetched; https unless allowed. */
+static int
+check_url(char *shown, size_t n, const struct sbx_pull_opts *o,
+    struct sbx_err *err)
+{
+	CURLU *u;
+	char *scheme = NULL;
+	int rc;
+
+	if ((u = curl_url()) == NULL)
+		return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+	if (curl_url_set(u, CURLUPART_URL, o->url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+		rc = sbx_err_set(err, SBX_ECONFIG, "pull: not a URL");
+	else if (strcmp(scheme, "https") != 0 && !(o->allow_http &&
+	    strcmp(scheme, "http") == 0))
+		rc = sbx_err_set(err, SBX_ECONFIG, "pull: a keyring is "
+		    "fetched over https:// only (http:// with --allow-http)");
+	else
+		rc = shown_url(shown, n, u, err);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return rc;
 }
 
 /* TLS is never relaxed: the peer and its name are always verified. */
@@ -62,8 +95,12 @@ set_options(CURL *c, const struct sbx_pull_opts *o, struct sink *s,
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, PULL_MAX_REDIRS);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (o->ca_file != NULL)
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (o->ca_file != NULL) {
+		/* Only the CAs named: the system's are not consulted. */
 		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	}
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms);
@@ -75,7 +112,7 @@ set_options(CURL *c, const struct sbx_pull_opts *o, struct sink *s,
 }
 
 static int
-fetch(struct sbx_buf *out, const struct sbx_pull_opts *o,
+fetch(struct sbx_buf *out, const char *shown, const struct sbx_pull_opts *o,
     struct sbx_err *err)
 {
 	char cerr[CURL_ERROR_SIZE] = "";
@@ -88,7 +125,7 @@ fetch(struct sbx_buf *out, const struct sbx_pull_opts *o,
 	s.max = o->max_bytes > 0 ? o->max_bytes : SBX_KEYRING_MAX;
 	if ((c = curl_easy_init()) == NULL)
 		return sbx_err_set(err, SBX_ENOMEM, "%s: cannot start curl",
-		    o->url);
+		    shown);
 	set_options(c, o, &s, cerr);
 	cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -96,14 +133,14 @@ fetch(struct sbx_buf *out, const struct sbx_pull_opts *o,
 
 	if (s.too_big || cc == CURLE_FILESIZE_EXCEEDED)
 		rc = sbx_err_set(err, SBX_EIO, "%s: larger than %zu bytes",
-		    o->url, s.max);
+		    shown, s.max);
 	else if (s.rc != SBX_OK)
-		rc = sbx_err_set(err, SBX_ENOMEM, "%s: out of memory", o->url);
+		rc = sbx_err_set(err, SBX_ENOMEM, "%s: out of memory", shown);
 	else if (cc != CURLE_OK)
-		rc = sbx_err_set(err, SBX_EIO, "%s: %s", o->url,
+		rc = sbx_err_set(err, SBX_EIO, "%s: %s", shown,
 		    cerr[0] != '\0' ? cerr : curl_easy_strerror(cc));
 	else if (status != 200)
-		rc = sbx_err_set(err, SBX_EIO, "%s: HTTP status %ld", o->url,
+		rc = sbx_err_set(err, SBX_EIO, "%s: HTTP status %ld", shown,
 		    status);
 	else
 		rc = SBX_OK;
@@ -128,7 +165,7 @@ install(struct sbx_pull_result *res, const struct sbx_keyring *kr,
 	res->previous = sbx_keyring_state_version(st);
 	if ((rc = sbx_keyring_state_allows(st, sbx_keyring_version(kr),
 	    err)) != SBX_OK) {
-		sbx_err_prefix(err, o->url);
+		sbx_err_prefix(err, res->url);
 		goto done;
 	}
 	if ((rc = sbx_file_write_atomic(o->out, bytes->p, bytes->len, 0644,
@@ -149,14 +186,14 @@ sbx_keyring_pull(struct sbx_pull_result *res, const struct sbx_root *r,
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if ((rc = check_url(o, err)) != SBX_OK ||
-	    (rc = fetch(&bytes, o, err)) != SBX_OK ||
-	    (rc = sbx_keyring_parse(&kr, o->url, bytes.p, bytes.len, err)) !=
-	    SBX_OK)
+	if ((rc = check_url(res->url, sizeof(res->url), o, err)) != SBX_OK ||
+	    (rc = fetch(&bytes, res->url, o, err)) != SBX_OK ||
+	    (rc = sbx_keyring_parse(&kr, res->url, bytes.p, bytes.len,
+	    err)) != SBX_OK)
 		goto done;
 	if ((rc = sbx_root_verify_keyring(r, kr, (int64_t)time(NULL), err)) !=
 	    SBX_OK) {
-		sbx_err_prefix(err, o->url);
+		sbx_err_prefix(err, res->url);
 		goto done;
 	}
 	if ((rc = sbx_root_tally_keyring(&res->signers, r, kr, err)) !=

@@ -671,7 +671,7 @@ cmd_pull(const struct opts *o, struct sbx_err *err)
 		printf("%s: installed version %llu (was %llu) from %s: signed "
 		    "by %zu root keys (%u needed), expires at %s\n", o->out,
 		    (unsigned long long)res.version,
-		    (unsigned long long)res.previous, o->operand[0],
+		    (unsigned long long)res.previous, res.url,
 		    res.signers, sbx_root_threshold(r), until);
 done:
 	sbx_root_free(r);

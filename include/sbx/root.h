@@ -188,6 +188,7 @@ struct sbx_pull_opts {
 };
 
 struct sbx_pull_result {
+	char		 url[512];	/* as messages show it: no secrets */
 	uint64_t	 version;	/* of the keyring installed */
 	uint64_t	 previous;	/* recorded before; 0: none */
 	int64_t		 expires;
@@ -200,7 +201,8 @@ struct sbx_pull_result {
  * parse it, accept it as sbx_keyring_accept() does, and only then
  * write the fetched bytes to o->out atomically and record the
  * version. On any failure o->out and the state file are as they were.
- * SBX_EIO for transport failures (the message names the URL),
+ * Messages show the URL without user, password, query or fragment,
+ * which may hold credentials. SBX_EIO for transport failures,
  * SBX_ECONFIG for a bad URL or a fetched file that is not a keyring,
  * SBX_EREJECT as above.
  */

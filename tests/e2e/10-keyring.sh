@@ -551,5 +551,18 @@ expect 3 "and sbx-verify takes it" sbx-verify --keyring host/keyring.json \
 	--root root.json nosuch.jar
 contains "as far as the file" "$errout" "sbx-verify: nosuch.jar: "
 expect 2 "pull needs --out" sbx-keyring pull --root root.json "$URL/x"
+expect 2 "pull of something that is not a URL" $PULL "https://[nope"
+contains "says so" "$errout" "sbx-keyring: pull: not a URL"
+no_secret() {	# no_secret WHAT: the last command printed no query
+	case "$out$errout" in
+	*s3cret*) fail "$1: the URL's query was printed: $out$errout" ;;
+	*) ok "$1: the URL's query is not printed" ;;
+	esac
+}
+expect 0 "a presigned URL works" $PULL "$URL/keyring.json?token=s3cret"
+contains "shown without its query" "$out" "from $URL/keyring.json: signed"
+no_secret "installed"
+expect 3 "and fails" $PULL "$URL/nosuch.json?token=s3cret"
+no_secret "not found"
 
 finish
