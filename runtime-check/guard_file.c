@@ -27,15 +27,53 @@
  * the program and not an agent until its manifest says so) check the
  * path rules against the file that was opened.
  */
+/*
+ * sbx-guard hands the JVM /proc/self/fd/N, which libsbxguard.so then
+ * finds in the command. The file open there is checked, under the name
+ * it was opened as: the name decides whether it is a JAR, which
+ * provenance lies beside it and which signers rules apply. The path
+ * rules then check that the name still leads to the same file.
+ */
+static int
+descriptor_name(struct gfile *f, struct sbx_err *err)
+{
+	static const char *const dirs[] = { "/proc/self/fd/", "/dev/fd/" };
+	char name[PATH_MAX], *copy;
+	const char *p = NULL;
+	ssize_t n;
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && p == NULL; i++)
+		if (strncmp(f->path, dirs[i], strlen(dirs[i])) == 0)
+			p = f->path + strlen(dirs[i]);
+	if (p == NULL || *p == '\0' || p[strspn(p, "0123456789")] != '\0')
+		return SBX_OK;
+	if ((n = readlink(f->path, name, sizeof(name) - 1)) <= 0 ||
+	    name[0] != '/')
+		return sbx_err_set(err, SBX_EIO, "%s: not a file with a name",
+		    f->path);
+	name[n] = '\0';
+	if (n > 10 && strcmp(name + n - 10, " (deleted)") == 0)
+		name[n - 10] = '\0';
+	if ((copy = strdup(name)) == NULL)
+		return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+	free(f->path);
+	f->path = copy;
+	return SBX_OK;
+}
+
 int
 gfile_open(struct sbx_guard *g, struct gfile *f, struct sbx_err *err)
 {
 	char prov[PATH_MAX];
 	struct stat st;
+	int rc;
 
 	if ((f->fd = open(f->path, O_RDONLY | O_CLOEXEC)) == -1)
 		return sbx_err_set(err, SBX_EIO, "%s: cannot open: %s",
 		    f->path, strerror(errno));
+	if ((rc = descriptor_name(f, err)) != SBX_OK)
+		return rc;
 	if (fstat(f->fd, &f->st) == -1)
 		return sbx_err_set(err, SBX_EIO, "%s: %s", f->path,
 		    strerror(errno));

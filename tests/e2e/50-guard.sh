@@ -183,6 +183,14 @@ guard -javaagent:agents/signed.jar=again
 contains "second start (cached verdict) runs it" "$out" "$PREMAIN with again"
 count guard/accepted
 
+# Both at once: inside the JVM the agent finds /proc/self/fd/N paths.
+guard -agentpath:"$LIB"=policy="$POLICY" -javaagent:agents/signed.jar=both
+[ "$st" -eq 0 ] && ok "sbx-guard then libsbxguard.so" ||
+	fail "both guards: $st $errout"
+contains "both guards: premain ran" "$out" "$PREMAIN with both"
+count guard/accepted
+count agent/accepted
+
 # sbx-guard becomes java: its status is java's.
 run sbx-guard --policy enforce.json -- java $NEED -cp java/app.jar NoSuch
 [ "$st" -eq 1 ] && ok "java's own status comes back" || fail "status $st"
