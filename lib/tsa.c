@@ -83,10 +83,36 @@ keep(char *data, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/*
+ * The URL as messages show it: a TSA's user, password or query may be
+ * credentials. One libcurl cannot parse is shown as given.
+ */
+static void
+shown_url(char *out, size_t n, const char *url)
+{
+	static const CURLUPart secret[] = { CURLUPART_USER,
+	    CURLUPART_PASSWORD, CURLUPART_OPTIONS, CURLUPART_QUERY,
+	    CURLUPART_FRAGMENT };
+	CURLU *u = curl_url();
+	char *s = NULL;
+	size_t i;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) ==
+	    CURLUE_OK) {
+		for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+			curl_url_set(u, secret[i], NULL, 0);
+		curl_url_get(u, CURLUPART_URL, &s, 0);
+	}
+	snprintf(out, n, "%s", s != NULL ? s : url);
+	curl_free(s);
+	curl_url_cleanup(u);
+}
+
 /* RFC 3161 section 3.4: a POST of the DER query, any scheme of HTTP. */
 static int
-post_curl(struct sbx_buf *reply, const char *url, const void *query,
-    size_t n, const struct sbx_tsa_opts *o, struct sbx_err *err)
+post_curl(struct sbx_buf *reply, const char *url, const char *shown,
+    const void *query, size_t n, const struct sbx_tsa_opts *o,
+    struct sbx_err *err)
 {
 	char cerr[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdr = NULL, *h;
@@ -103,7 +129,7 @@ post_curl(struct sbx_buf *reply, const char *url, const void *query,
 	    (hdr = curl_slist_append(h, "Expect:")) == NULL) {
 		curl_easy_cleanup(c);
 		return sbx_err_set(err, SBX_ENOMEM, "%s: cannot start curl",
-		    url);
+		    shown);
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -122,13 +148,13 @@ post_curl(struct sbx_buf *reply, const char *url, const void *query,
 	cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (s.full)
-		sbx_err_set(err, rc, "%s: reply larger than %d bytes", url,
+		sbx_err_set(err, rc, "%s: reply larger than %d bytes", shown,
 		    TSA_REPLY_MAX);
 	else if (cc != CURLE_OK)
-		sbx_err_set(err, rc, "%s: %s", url, cerr[0] != '\0' ? cerr :
+		sbx_err_set(err, rc, "%s: %s", shown, cerr[0] != '\0' ? cerr :
 		    curl_easy_strerror(cc));
 	else if (status != 200)
-		sbx_err_set(err, rc, "%s: HTTP status %ld", url, status);
+		sbx_err_set(err, rc, "%s: HTTP status %ld", shown, status);
 	else
 		rc = SBX_OK;
 	curl_slist_free_all(hdr);
@@ -383,14 +409,16 @@ ask(struct sbx_buf *token, const struct sbx_tsa_opts *o, const char *url,
     TS_REQ *req, const unsigned char *query, size_t n, struct sbx_err *err)
 {
 	struct sbx_buf reply = { 0 };
+	char shown[512];
 	int rc;
 
+	shown_url(shown, sizeof(shown), url);
 	if (o->post != NULL)
 		rc = o->post(&reply, url, query, n, o->post_arg, err);
 	else
-		rc = post_curl(&reply, url, query, n, o, err);
+		rc = post_curl(&reply, url, shown, query, n, o, err);
 	if (rc == SBX_OK)
-		rc = check_reply(token, req, &reply, url, err);
+		rc = check_reply(token, req, &reply, shown, err);
 	sbx_buf_free(&reply);
 	return rc;
 }

@@ -89,6 +89,13 @@ contains "and verifies" "$out" "jar verified."
 expect 0 "a TSA that is down is skipped for the next" sign a fo.jar \
 	--tsa "$DOWN" --tsa "$TSA"
 at "failover" fo.jar accepted
+expect 3 "a TSA that cannot be reached" sign a gone.jar \
+	--tsa "http://user:pw@127.0.0.1:1/?auth=s3cret"
+case "$errout" in
+*s3cret* | *user:pw*) fail "the TSA's credentials were printed: $errout" ;;
+*) ok "the TSA's credentials are not printed" ;;
+esac
+contains "the URL without them" "$errout" "http://127.0.0.1:1/: "
 echo down >tsa/mode
 expect 3 "every TSA down: nothing signed" sign a down.jar --tsa "$TSA"
 contains "says which" "$errout" "sbx-sign: $AGENT: ${TSA}: HTTP status 503"
