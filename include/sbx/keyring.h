@@ -55,8 +55,9 @@ int	sbx_keyring_new(struct sbx_keyring **out, struct sbx_err *err);
 
 /*
  * The keyring's version. The first change made to a loaded keyring
- * (add, retire, revoke) raises it by one and drops the keyring's
- * signatures, which no longer cover it; a new keyring starts at 1.
+ * (add, retire, revoke, expiry) raises it by one; every change drops
+ * the keyring's signatures, which no longer cover it. A new keyring
+ * starts at 1. Signatures are judged against a root file (root.h).
  */
 uint64_t sbx_keyring_version(const struct sbx_keyring *kr);
 
@@ -134,9 +135,10 @@ int	sbx_keyring_revoke(struct sbx_keyring *kr, const char *id_or_name,
  * cert chains to that entry's certificate at when (OpenSSL's chain
  * validation, with extra as untrusted intermediates); the leaf must
  * then allow code signing (key usage digitalSignature and extended key
- * usage codeSigning where present), and the CA entry is judged as
- * above for role, which *out names. A keyring past its own expiry
- * trusts nothing (SBX_V_EXPIRED_KEY).
+ * usage codeSigning where present) or, for SBX_ROLE_TSA, carry the
+ * critical extended key usage timeStamping alone, and the CA entry is
+ * judged as above for role, which *out names. A keyring past its own
+ * expiry trusts nothing (SBX_V_EXPIRED_KEY).
  */
 int	sbx_keyring_trust(const struct sbx_keyring_key **out,
 	    const struct sbx_keyring *kr, EVP_PKEY *pub, X509 *cert,
