@@ -109,13 +109,13 @@ contains "hidden premain ran" "$out" "EVIL premain ran"
 expect 2 "JarFile sees the hidden directory: one unsigned entry" \
 	java -cp "$APP" org.sbx.testapp.CheckSigned comment-cd.jar
 contains "hidden entry unsigned" "$out" "unsigned: $A"
-rejects comment-cd.jar malformed_archive "comment"
+rejects comment-cd.jar malformed_archive "in the archive comment"
 
 hj comment-eocd-last comment-last.jar "$EVIL"
-rejects comment-last.jar malformed_archive "comment"
+rejects comment-last.jar malformed_archive "in the archive comment"
 
 hj comment-sig comment-sig.jar 504b0506
-rejects comment-sig.jar malformed_archive "comment"
+rejects comment-sig.jar malformed_archive "in the archive comment"
 
 hj comment-eocd-exact comment-exact.jar
 rejects comment-exact.jar malformed_archive \
