@@ -431,10 +431,12 @@ list_json(const struct sbx_keyring *kr, const char *path, int64_t now,
 		if ((k = key_entry(sbx_keyring_key(kr, i), now)) == NULL ||
 		    json_array_append_new(keys, k) != 0)
 			goto done;
-	doc = json_pack("{s:s, s:I, s:o, s:O}", "keyring", path,
+	doc = json_pack("{s:s, s:I, s:o, s:I, s:O}", "keyring", path,
 	    "version", (json_int_t)sbx_keyring_version(kr),
 	    "expires", time_or_null(sbx_keyring_expires(kr),
-	    sbx_keyring_expires(kr) != 0), "keys", keys);
+	    sbx_keyring_expires(kr) != 0),
+	    "signatures", (json_int_t)sbx_keyring_nsignatures(kr),
+	    "keys", keys);
 	if (doc != NULL && json_dumpf(doc, stdout, JSON_COMPACT) == 0 &&
 	    putchar('\n') != EOF)
 		rc = SBX_OK;

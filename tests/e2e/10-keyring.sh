@@ -357,6 +357,8 @@ expect 0 "threshold met: accepted" sbx-keyring verify signed.json \
 	--root root.json
 contains "reports it" "$out" "signed.json: version 3 accepted: signed by 2 \
 of 3 root keys (2 needed), expires at "
+expect 0 "list counts the signatures" test "$(sbx-keyring list \
+	signed.json --json | jq .signatures)" = 2
 expect 0 "version recorded in the state file" test \
 	"$(jq -r '.type + " " + (.version | tostring)' signed.json.state)" = \
 	"sbx-keyring-state 3"
