@@ -415,6 +415,24 @@ expect 1 "expired keyring refused" sbx-keyring verify expired.json \
 contains "says when" "$errout" "sbx-keyring: expired.json: expired at \
 2020-01-01T00:00:00Z"
 expect 2 "bad expiry days" sbx-keyring expire signed.json --days 0
+expect 3 "a missing root file" sbx-keyring verify signed.json \
+	--root nosuch.json
+contains "names it" "$errout" "sbx-keyring: nosuch.json: No such file"
+expect 3 "a state folder that is not there" sbx-keyring verify signed.json \
+	--root root.json --state-dir nodir
+contains "names the lock file" "$errout" "nodir/signed.json.state.lock"
+jq '.threshold = "two"' root.json >badroot.json
+expect 2 "a root file that is not one" sbx-keyring verify signed.json \
+	--root badroot.json
+contains "names the field" "$errout" "sbx-keyring: badroot.json: \
+threshold: must be a whole number from 1"
+printf '{"type": "sbx-keyring-state", "version": "4"}\n' >bad.state
+mkdir badstate
+cp bad.state badstate/signed.json.state
+expect 2 "a state file that is not one" sbx-keyring verify signed.json \
+	--root root.json --state-dir badstate
+contains "names the field" "$errout" "badstate/signed.json.state: version: \
+must be a whole number from 1"
 
 # --- root rotation ----------------------------------------------------------
 expect 0 "successor with new keys" sbx-keyring root rotate root.json \
