@@ -28,6 +28,7 @@
 #define ROOT_DAYS	365
 #define DEFAULT_ROLES	"jar,provenance"
 #define MAX_KEY_CERTS	64
+#define ROOT_MAX	(16 << 20)	/* bytes, as sbx_root_load() reads */
 
 static const char *progname = "sbx-keyring";
 
@@ -529,12 +530,6 @@ load_signing_key(struct sbx_key **key, const struct opts *o,
 	return rc;
 }
 
-static int
-load_root(struct sbx_root **r, const char *path, struct sbx_err *err)
-{
-	return sbx_root_load(r, path, err);
-}
-
 /* Raise the expiry; like every change it raises the version. */
 static int
 cmd_expire(const struct opts *o, struct sbx_err *err)
@@ -581,7 +576,7 @@ cmd_sign(const struct opts *o, struct sbx_err *err)
 	size_t valid = 0;
 	int rc;
 
-	if ((o->root != NULL && (rc = load_root(&r, o->root, err)) !=
+	if ((o->root != NULL && (rc = sbx_root_load(&r, o->root, err)) !=
 	    SBX_OK) ||
 	    (rc = sbx_keyring_load(&kr, o->operand[0], err)) != SBX_OK ||
 	    (rc = load_signing_key(&key, o, err)) != SBX_OK)
@@ -607,13 +602,6 @@ done:
 	return rc;
 }
 
-static int
-state_path(char *out, size_t n, const struct opts *o, const char *keyring,
-    struct sbx_err *err)
-{
-	return sbx_keyring_state_path(out, n, keyring, o->state_dir, err);
-}
-
 /* A keyring copied by hand is judged as a pulled one would be. */
 static int
 cmd_verify(const struct opts *o, struct sbx_err *err)
@@ -624,9 +612,9 @@ cmd_verify(const struct opts *o, struct sbx_err *err)
 	size_t valid = 0;
 	int rc;
 
-	if ((rc = state_path(state, sizeof(state), o, o->operand[0],
-	    err)) != SBX_OK ||
-	    (rc = load_root(&r, o->root, err)) != SBX_OK ||
+	if ((rc = sbx_keyring_state_path(state, sizeof(state),
+	    o->operand[0], o->state_dir, err)) != SBX_OK ||
+	    (rc = sbx_root_load(&r, o->root, err)) != SBX_OK ||
 	    (rc = sbx_keyring_load(&kr, o->operand[0], err)) != SBX_OK)
 		goto done;
 	rc = sbx_keyring_accept(kr, r, state, (int64_t)time(NULL), err);
@@ -662,8 +650,9 @@ cmd_pull(const struct opts *o, struct sbx_err *err)
 	char state[PATH_MAX], until[SBX_TIME_LEN + 1];
 	int rc;
 
-	if ((rc = state_path(state, sizeof(state), o, o->out, err)) !=
-	    SBX_OK || (rc = load_root(&r, o->root, err)) != SBX_OK)
+	if ((rc = sbx_keyring_state_path(state, sizeof(state), o->out,
+	    o->state_dir, err)) != SBX_OK ||
+	    (rc = sbx_root_load(&r, o->root, err)) != SBX_OK)
 		goto done;
 	po.state_path = state;
 	if ((rc = sbx_keyring_pull(&res, r, &po, err)) != SBX_OK)
@@ -747,7 +736,7 @@ cmd_root_rotate(const struct opts *o, struct sbx_err *err)
 	int rc;
 
 	if ((rc = refuse_existing(o->operand[1], false, false, err)) !=
-	    SBX_OK || (rc = load_root(&old, o->operand[0], err)) != SBX_OK)
+	    SBX_OK || (rc = sbx_root_load(&old, o->operand[0], err)) != SBX_OK)
 		goto done;
 	m = (o->seen & OPT(O_THRESHOLD)) ? (unsigned)o->threshold :
 	    sbx_root_threshold(old);
@@ -771,8 +760,8 @@ cmd_root_sign(const struct opts *o, struct sbx_err *err)
 	size_t own = 0, by_prev = 0;
 	int rc;
 
-	if ((rc = load_root(&r, o->operand[0], err)) != SBX_OK ||
-	    (o->prev != NULL && (rc = load_root(&prev, o->prev, err)) !=
+	if ((rc = sbx_root_load(&r, o->operand[0], err)) != SBX_OK ||
+	    (o->prev != NULL && (rc = sbx_root_load(&prev, o->prev, err)) !=
 	    SBX_OK) || (rc = load_signing_key(&key, o, err)) != SBX_OK)
 		goto done;
 	if (!sbx_root_has_key(r, sbx_key_id(key)) && (prev == NULL ||
@@ -810,11 +799,15 @@ cmd_root_update(const struct opts *o, struct sbx_err *err)
 	struct sbx_buf bytes = { 0 };
 	int rc;
 
-	if ((rc = load_root(&old, o->operand[0], err)) != SBX_OK ||
-	    (rc = sbx_file_read(&bytes, o->operand[1], 16 << 20, err)) !=
-	    SBX_OK ||
-	    (rc = sbx_root_parse(&next, o->operand[1], bytes.p, bytes.len,
-	    err)) != SBX_OK)
+	if ((rc = sbx_root_load(&old, o->operand[0], err)) != SBX_OK)
+		goto done;
+	/* The very bytes checked are the bytes installed. */
+	if ((rc = sbx_file_read(&bytes, o->operand[1], ROOT_MAX, err)) ==
+	    SBX_EREJECT)
+		rc = sbx_err_set(err, SBX_ECONFIG, "%s: larger than %d bytes",
+		    o->operand[1], ROOT_MAX);
+	if (rc != SBX_OK || (rc = sbx_root_parse(&next, o->operand[1],
+	    bytes.p, bytes.len, err)) != SBX_OK)
 		goto done;
 	if ((rc = sbx_root_check_next(old, next, err)) != SBX_OK ||
 	    (rc = sbx_root_check(next, (int64_t)time(NULL), err)) != SBX_OK)
@@ -842,7 +835,7 @@ cmd_root_show(const struct opts *o, struct sbx_err *err)
 	size_t i, own = 0, by_old = 0;
 	int rc;
 
-	if ((rc = load_root(&r, o->operand[0], err)) != SBX_OK ||
+	if ((rc = sbx_root_load(&r, o->operand[0], err)) != SBX_OK ||
 	    (rc = sbx_root_tally(&own, &by_old, r, NULL, err)) != SBX_OK)
 		goto done;
 	sbx_keyring_time_format(until, sbx_root_expires(r));
