@@ -418,14 +418,16 @@ build_sf(struct sctx *c, struct sbx_err *err)
 	if (rc == SBX_OK)
 		rc = sbx_jar_index(&idx, c->parsed, err);
 
-	for (i = 0; rc == SBX_OK && i < c->njobs; i++) {
-		name = c->jobs[i].entry->name;
-		if ((m = sbx_jar_lookup(idx, c->parsed->nsections, name, &nm))
-		    == NULL) {
-			rc = sbx_err_set(err, SBX_EINTERNAL, "%s: no manifest "
-			    "section for %s", c->jar, name);
-			break;
-		}
+	/*
+	 * One .SF section for every named manifest section, not only for
+	 * entries: the JDK refuses a package section (Sealed and the like)
+	 * that a signer does not cover. Sections sharing a name are one.
+	 */
+	for (i = 0; rc == SBX_OK && i < c->parsed->nsections; i++) {
+		name = c->parsed->sections[i].name;
+		m = sbx_jar_lookup(idx, c->parsed->nsections, name, &nm);
+		if (m == NULL || m[0].order != i)
+			continue;
 		rc = sbx_manifest_put(&c->sf, "Name", name, strlen(name), err);
 		if (rc == SBX_OK)
 			rc = section_digest(&c->sf, m, nm, err);

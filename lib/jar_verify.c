@@ -89,6 +89,11 @@ load_manifest(struct vctx *c, struct sbx_err *err)
 	if (found == NULL)
 		return sbx_err_reject(err, SBX_V_UNSIGNED, "%s: not signed: "
 		    "no META-INF/MANIFEST.MF", c->jar);
+	/* The launcher reads the manifest by its exact name only. */
+	if (strcmp(found->name, "META-INF/MANIFEST.MF") != 0)
+		return sbx_err_reject(err, SBX_V_UNSIGNED, "%s: the manifest "
+		    "is named %s, which the JVM does not read as "
+		    "META-INF/MANIFEST.MF", c->jar, found->name);
 
 	if ((rc = read_small(&bytes, &len, c, found, err)) != 0)
 		return rc;
@@ -792,6 +797,17 @@ plan_entries(struct vctx *c, const struct signer *s, struct sbx_err *err)
 
 	for (i = 0; i < n; i++) {
 		e = sbx_zip_entry(c->z, i);
+		/*
+		 * A directory holds no bytes the JVM loads, but data hidden
+		 * in one must still inflate to nothing, or streaming readers
+		 * (JarInputStream) and we would disagree about the archive.
+		 */
+		if (e->is_dir && e->csize > 0) {
+			c->jobs[c->njobs].entry = e;
+			c->jobs[c->njobs].md = EVP_sha256();
+			c->want[c->njobs++] = NULL;
+			continue;
+		}
 		if (e->is_dir || sbx_jar_is_signature_file(e->name))
 			continue;
 		if ((m = find_sections(c, e->name, &nm)) == NULL)
@@ -815,24 +831,42 @@ plan_entries(struct vctx *c, const struct signer *s, struct sbx_err *err)
 	return SBX_OK;
 }
 
-/* A digest for an entry that is not there: the entry was removed. */
+/*
+ * Every named section of the manifest must be vouched for: the JDK
+ * throws "Untrusted manifest entry" for a package section (Sealed,
+ * Implementation-Version) that not every signer covers, so an
+ * unsigned one would let anyone stop an accepted JAR from starting. A
+ * digest for an entry that is not in the archive means the entry was
+ * removed.
+ */
 static int
-check_missing(struct vctx *c, struct sbx_err *err)
+check_sections_signed(struct vctx *c, const struct signer *accepted,
+    struct sbx_err *err)
 {
 	const struct sbx_mf_section *sec;
 	const struct sbx_jar_digest *d;
 	const struct sbx_mf_attr *a;
-	size_t i;
+	size_t i, k;
+	bool entry;
 
 	for (i = 0; i < c->mf->nsections; i++) {
 		sec = &c->mf->sections[i];
-		if (sbx_jar_pick_digest(&d, sec, "Digest", ~0u, &a) ==
-		    SBX_V_UNSIGNED_ENTRY)
-			continue;
-		if (sbx_zip_find(c->z, sec->name) == NULL)
+		entry = sbx_zip_find(c->z, sec->name) != NULL;
+		if (!entry && sbx_jar_pick_digest(&d, sec, "Digest", ~0u, &a)
+		    != SBX_V_UNSIGNED_ENTRY)
 			return sbx_err_reject(err, SBX_V_DIGEST_MISMATCH, "%s: "
 			    "%s is signed in the manifest but missing from the "
 			    "JAR", c->jar, sec->name);
+		if (!covers(accepted, sec->name))
+			return sbx_err_reject(err, SBX_V_UNSIGNED_ENTRY, "%s: "
+			    "manifest section %s is not signed by %s", c->jar,
+			    sec->name, accepted->alias);
+		for (k = 0; !entry && k < c->nsigners; k++)
+			if (!covers(&c->signers[k], sec->name))
+				return sbx_err_reject(err,
+				    SBX_V_UNSIGNED_ENTRY, "%s: manifest "
+				    "section %s is not signed by %s", c->jar,
+				    sec->name, c->signers[k].alias);
 	}
 	return SBX_OK;
 }
@@ -847,6 +881,8 @@ compare_digests(struct vctx *c, struct sbx_err *err)
 
 	for (i = 0; i < c->njobs && rc == SBX_OK; i++) {
 		j = &c->jobs[i];
+		if (c->want[i] == NULL)
+			continue;	/* a directory: inflating it was the check */
 		want.len = 0;
 		if (sbx_b64_decode(&want, c->want[i]->value,
 		    c->want[i]->value_len, NULL) != SBX_OK ||
@@ -941,7 +977,7 @@ verify_all(struct sbx_jar_verdict *v, struct vctx *c, struct sbx_err *err)
 
 	if ((rc = plan_entries(c, s, err)) != SBX_OK)
 		return rc;
-	if ((rc = check_missing(c, err)) != SBX_OK)
+	if ((rc = check_sections_signed(c, s, err)) != SBX_OK)
 		return rc;
 	if ((rc = sbx_jar_hash_entries(c->jobs, c->njobs, c->z,
 	    c->o->threads, err)) != SBX_OK) {

@@ -531,6 +531,18 @@ find_end(uint64_t *end_off, struct sbx_zip *z, struct win *w,
 			    (unsigned long long)(z->size - tlen + found));
 		found = i;
 	}
+	/*
+	 * The JDK and libzip search backwards for the first end record
+	 * that looks plausible, not for the one that ends the file: a
+	 * second archive hidden in the comment would be what the JVM
+	 * loads while every byte we checked stays signed.
+	 */
+	if (found != UINT64_MAX && (near != found ||
+	    memmem(p + found + END_LEN, tlen - found - END_LEN, "PK\5\6", 4)
+	    != NULL))
+		return bad(err, z, "an end of central directory record in the "
+		    "archive comment (offset %llu)",
+		    (unsigned long long)(z->size - tlen + found));
 	if (found != UINT64_MAX) {
 		*end_off = z->size - tlen + found;
 		return SBX_OK;
@@ -755,6 +767,18 @@ check_descriptor(const struct sbx_zip_entry *e, uint64_t dlen,
 		return ebad(err, z, e, "%llu bytes between its data and the "
 		    "next entry are not a data descriptor",
 		    (unsigned long long)dlen);
+	/*
+	 * JarInputStream reads what the JVM's JarFile does not: it refuses
+	 * a STORED entry with a descriptor and reads 64-bit descriptor
+	 * sizes only for ZIP64 entries. Where the two readers would part,
+	 * the archive is refused.
+	 */
+	if (e->method == 0)
+		return ebad(err, z, e, "a STORED entry with a data "
+		    "descriptor, which streaming readers refuse");
+	if (wide && e->csize < MAGIC32 && e->usize < MAGIC32)
+		return ebad(err, z, e, "64-bit data descriptor on an entry "
+		    "that is not ZIP64");
 	rc = win_get(&p, z, w, e->data_offset + e->csize, (size_t)dlen, err);
 	if (rc != SBX_OK)
 		return rc;

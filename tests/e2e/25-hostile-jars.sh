@@ -209,10 +209,12 @@ rejects local.jar malformed_archive \
 	"$A: local header name differs from the central directory"
 
 # --- directory entries ---------------------------------------------------
-# A directory of the same name as a class never replaces it (the JDK
-# prefers the exact name) and reads as 0 bytes; harmless, so accepted.
+# A directory of the same name as a class, carrying the evil class as
+# hidden data: the JDK prefers the exact name and reads it as 0 bytes,
+# but hidden bytes are refused all the same.
 hj dir-alias alias.jar "$EVIL"
-accepts alias.jar
+rejects alias.jar malformed_archive \
+	"org/sbx/testagent/Agent.class/: inflates to more than the 0 bytes"
 runs alias.jar
 # A directory entry carrying data: never checked, and JarInputStream
 # fails on it; every byte must be accounted for.
