@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_keyring.c: keyring and root file parsers, and their checks. */
+/* tests/fuzz/fuzz_keyring.c: keyring and root file parsers and checks. */
 /* SPDX-License-Identifier: ISC */
 #include <stdint.h>
 #include <stdlib.h>
