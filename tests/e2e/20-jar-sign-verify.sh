@@ -198,6 +198,18 @@ jarsigner -keystore vendor.p12 -storepass vendorpw -digestalg SHA-1 \
 expect 1 "SHA-1 digests" sbx-verify --keyring keyring.json t-sha1.jar
 contains "weak algorithm" "$out" "weak_algorithm"
 
+# --- a package section (Sealed) is signed too ------------------------------------
+printf 'Manifest-Version: 1.0\nPremain-Class: org.sbx.testagent.Agent\n\nName: org/sbx/testagent/\nSealed: true\n\n' >pkg.mf
+jar --create --file pkg.jar --manifest pkg.mf -C "$WORK/java/agent-classes" .
+expect 0 "sign a JAR with a package section" $SIGN -q -o pkg-signed.jar pkg.jar
+expect 0 "the .SF covers the package section" sh -c \
+	"unzip -p pkg-signed.jar META-INF/SIGNER.SF | grep -q '^Name: org/sbx/testagent/'"
+expect 0 "sbx-verify accepts it" sbx-verify --keyring keyring.json pkg-signed.jar
+expect 0 "jarsigner accepts it" jarsigner -verify -strict -keystore trust.p12 \
+	-storepass changeit pkg-signed.jar
+expect 0 "the JVM defines the sealed package" \
+	java -javaagent:pkg-signed.jar -cp "$APP" org.sbx.testapp.Main
+
 # --- exit statuses ---------------------------------------------------------------
 expect 3 "missing file exits 3" sbx-verify --keyring keyring.json nosuch.jar
 contains "names the file" "$errout" "nosuch.jar"
