@@ -20,7 +20,7 @@ decision_of(enum sbx_check_result r)
 
 static void
 fill_event(struct sbx_audit_event *ev, const struct sbx_policy *p,
-    const struct sbx_report *r)
+    const struct sbx_report *r, const char *policy_sha256)
 {
 	sbx_audit_event_init(ev, r->violation != SBX_V_NONE ?
 	    SBX_AUDIT_VIOLATION : r->kind, r->tool);
@@ -40,7 +40,7 @@ fill_event(struct sbx_audit_event *ev, const struct sbx_policy *p,
 	ev->violation.detail = r->violation != SBX_V_NONE ? r->detail : NULL;
 	ev->decision = decision_of(r->result);
 	ev->policy.path = p->path;
-	ev->policy.sha256 = p->sha256[0] != '\0' ? p->sha256 : NULL;
+	ev->policy.sha256 = policy_sha256[0] != '\0' ? policy_sha256 : NULL;
 }
 
 static int
@@ -50,13 +50,16 @@ write_audit(const struct sbx_policy *p, const struct sbx_report *r,
 	struct sbx_audit_conf conf;
 	struct sbx_audit_event ev;
 	struct sbx_audit_result res;
+	char digest[65];
 	int rc, s, o;
 
 	if (p->audit.file == NULL || p->path == NULL)
 		return SBX_OK;
+	if ((rc = sbx_policy_sha256(digest, p, err)) != SBX_OK)
+		return rc;
 	if ((rc = sbx_audit_conf_load(&conf, p->path, err)) != SBX_OK)
 		return rc;
-	fill_event(&ev, p, r);
+	fill_event(&ev, p, r, digest);
 	memset(&res, 0, sizeof(res));
 	rc = sbx_audit_emit(&res, &conf, &ev, err);
 	for (s = 0; m != NULL && s < SBX_SINK_COUNT; s++)

@@ -1093,15 +1093,29 @@ syntax_error(struct pctx *c, const json_error_t *je)
 	    c->name, je->line, je->column > 0 ? je->column : 1, je->text);
 }
 
+/* Keep the bytes: sbx_policy_sha256() digests them when asked. */
 static int
-policy_digest(struct sbx_policy *p, const void *buf, size_t len,
+keep_text(struct sbx_policy *p, const void *buf, size_t len,
     struct sbx_err *err)
+{
+	if ((p->text = malloc(len ? len : 1)) == NULL)
+		return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+	memcpy(p->text, buf, len);
+	p->text_len = len;
+	return SBX_OK;
+}
+
+int
+sbx_policy_sha256(char *out, const struct sbx_policy *p, struct sbx_err *err)
 {
 	unsigned char md[32];
 	int rc;
 
-	if ((rc = sbx_sha256(md, buf, len, err)) == SBX_OK)
-		sbx_hex(p->sha256, md, sizeof(md));
+	out[0] = '\0';
+	if (p->text == NULL)
+		return SBX_OK;
+	if ((rc = sbx_sha256(md, p->text, p->text_len, err)) == SBX_OK)
+		sbx_hex(out, md, sizeof(md));
 	return rc;
 }
 
@@ -1145,7 +1159,7 @@ sbx_policy_parse_mem(struct sbx_policy **out, const void *buf, size_t len,
 		rc = nomem(&c);
 		goto done;
 	}
-	if ((rc = policy_digest(p, buf, len, err)) != SBX_OK)
+	if ((rc = keep_text(p, buf, len, err)) != SBX_OK)
 		goto done;
 
 	*out = p;

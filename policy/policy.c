@@ -88,6 +88,7 @@ sbx_policy_free(struct sbx_policy *p)
 	if (p == NULL)
 		return;
 	free(p->path);
+	free(p->text);
 	free(p->keyring);
 	free(p->root);
 	free(p->tenant);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sbx/encode.h>
@@ -14,6 +15,7 @@
 #include <sbx/keyring.h>
 #include <sbx/manifest.h>
 #include <sbx/policy.h>
+#include <sbx/root.h>
 #include <sbx/provenance.h>
 #include <sbx/zip.h>
 
@@ -98,6 +100,10 @@ load_keyring(struct sbx_guard *g, struct sbx_err *err)
 {
 	if (g->kr != NULL)
 		return SBX_OK;
+	/* A policy that pins a root file trusts only a keyring under it. */
+	if (g->policy->root != NULL)
+		return sbx_keyring_load_rooted(&g->kr, g->policy->keyring,
+		    g->policy->root, NULL, (int64_t)time(NULL), err);
 	return sbx_keyring_load(&g->kr, g->policy->keyring, err);
 }
 

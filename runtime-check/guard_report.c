@@ -84,7 +84,6 @@ fill_event(struct sbx_audit_event *ev, const struct sbx_guard *g,
 	    g->verdict == SBX_GUARD_AUDITED ? SBX_AUDIT_AUDITED :
 	    SBX_AUDIT_REFUSED;
 	ev->policy.path = g->policy->path;
-	ev->policy.sha256 = g->policy->sha256[0] ? g->policy->sha256 : NULL;
 	if (argv != NULL) {
 		ev->process.pid = getpid();
 		ev->process.uid = getuid();
@@ -101,7 +100,7 @@ write_audit(struct sbx_guard *g, struct sbx_metrics *m, int argc,
 	struct sbx_audit_conf conf;
 	struct sbx_audit_event ev;
 	struct sbx_audit_result res;
-	char buf[DETAIL_MAX];
+	char buf[DETAIL_MAX], digest[65];
 	int rc, s, o;
 
 	if (g->policy->audit.file == NULL || g->policy->path == NULL)
@@ -109,6 +108,10 @@ write_audit(struct sbx_guard *g, struct sbx_metrics *m, int argc,
 	if ((rc = sbx_audit_conf_load(&conf, g->policy->path, err)) != SBX_OK)
 		return rc;
 	fill_event(&ev, g, argc, argv, buf, sizeof(buf));
+	/* Digested here, never on a start that writes nothing. */
+	if (sbx_policy_sha256(digest, g->policy, NULL) == SBX_OK &&
+	    digest[0] != '\0')
+		ev.policy.sha256 = digest;
 	memset(&res, 0, sizeof(res));
 	rc = sbx_audit_emit(&res, &conf, &ev, err);
 	for (s = 0; m != NULL && s < SBX_SINK_COUNT; s++)
@@ -195,6 +198,7 @@ emit_violation(struct sbx_guard *g, struct sbx_metrics *m,
 	struct sbx_audit_conf conf;
 	struct sbx_audit_event ev;
 	struct sbx_audit_result res;
+	char digest[65];
 	int rc;
 
 	if (g->policy->audit.file == NULL || g->policy->path == NULL)
@@ -208,7 +212,9 @@ emit_violation(struct sbx_guard *g, struct sbx_metrics *m,
 	ev.violation.type = type;
 	ev.violation.detail = detail;
 	ev.policy.path = g->policy->path;
-	ev.policy.sha256 = g->policy->sha256[0] ? g->policy->sha256 : NULL;
+	if (sbx_policy_sha256(digest, g->policy, NULL) == SBX_OK &&
+	    digest[0] != '\0')
+		ev.policy.sha256 = digest;
 	memset(&res, 0, sizeof(res));
 	rc = sbx_audit_emit(&res, &conf, &ev, err);
 	if (m != NULL)

@@ -175,7 +175,8 @@ struct sbx_policy {
 	unsigned sigalgs;	/* default both */
 	enum sbx_mode mode;	/* default enforce */
 	char	*tenant;	/* default "default" */
-	char	 sha256[65];	/* of the file, hex; "": default */
+	unsigned char *text;	/* the file's bytes; NULL: default policy */
+	size_t	 text_len;
 	struct sbx_policy_provenance provenance;
 	struct sbx_policy_signer *signers;	/* default none: any key */
 	size_t	 n_signers;
@@ -215,6 +216,14 @@ int	sbx_policy_parse_mem(struct sbx_policy **out, const void *buf,
  * a tool given only --keyring uses. keyring_path is made absolute
  * against the current folder.
  */
+/*
+ * The SHA-256 of the policy file's bytes as read, in hex, into out (65
+ * bytes); "" for the default policy. Computed on demand, so a guarded
+ * JVM start that finds its verdict cached never starts OpenSSL.
+ */
+int	sbx_policy_sha256(char *out, const struct sbx_policy *p,
+	    struct sbx_err *err);
+
 int	sbx_policy_default(struct sbx_policy **out, const char *keyring_path,
 	    struct sbx_err *err);
 

@@ -233,6 +233,7 @@ assert_defaults(const struct sbx_policy *p)
 
 START_TEST(smallest_policy_has_safe_defaults)
 {
+	char hex[65];
 	struct sbx_err err = { 0 };
 	struct sbx_policy *p;
 	int rc;
@@ -242,7 +243,8 @@ START_TEST(smallest_policy_has_safe_defaults)
 	ck_assert_msg(rc == SBX_OK, "%s", err.msg);
 	ck_assert_str_eq(p->path, "policy.json");
 	ck_assert_str_eq(p->keyring, "/etc/sbx/keyring.json");
-	ck_assert_uint_eq(strlen(p->sha256), 64);
+	ck_assert_int_eq(sbx_policy_sha256(hex, p, &err), SBX_OK);
+	ck_assert_uint_eq(strlen(hex), 64);
 	assert_defaults(p);
 	sbx_policy_free(p);
 }
@@ -252,7 +254,7 @@ START_TEST(default_policy_is_the_smallest_policy)
 {
 	struct sbx_err err = { 0 };
 	struct sbx_policy *p = NULL;
-	char cwd[PATH_MAX], want[PATH_MAX + 32];
+	char cwd[PATH_MAX], want[PATH_MAX + 32], hex[65];
 	int rc;
 
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
@@ -263,7 +265,8 @@ START_TEST(default_policy_is_the_smallest_policy)
 	ck_assert_msg(rc == SBX_OK, "%s", err.msg);
 	ck_assert_ptr_null(p->path);
 	ck_assert_str_eq(p->keyring, want);
-	ck_assert_str_eq(p->sha256, "");
+	ck_assert_int_eq(sbx_policy_sha256(hex, p, &err), SBX_OK);
+	ck_assert_str_eq(hex, "");
 	assert_defaults(p);
 	sbx_policy_free(p);
 }
