@@ -19,6 +19,8 @@
 #include <sbx/file.h>
 #include <sbx/key.h>
 #include <sbx/keyring.h>
+#include <sbx/metrics.h>
+#include <sbx/policy.h>
 #include <sbx/root.h>
 #include <sbx/secret.h>
 
@@ -36,7 +38,7 @@ enum {
 	O_KEY = 1, O_CERT, O_SUBJECT, O_BITS, O_DAYS, O_FORCE, O_NAME,
 	O_ROLE, O_JSON, O_REASON, O_WARN_DAYS, O_KEY_ALIAS, O_QUIET, O_PASS,
 	O_ROOT, O_THRESHOLD, O_KEY_CERT, O_PREV, O_OUT, O_CA_FILE,
-	O_ALLOW_HTTP, O_STATE_DIR, O_TIMEOUT
+	O_ALLOW_HTTP, O_STATE_DIR, O_TIMEOUT, O_POLICY
 };
 
 #define OPT(o)	(1u << (o))
@@ -54,6 +56,7 @@ struct opts {
 	const char	*out;
 	const char	*ca_file;
 	const char	*state_dir;
+	const char	*policy;
 	const char	*key_certs[MAX_KEY_CERTS];
 	int		 nkey_certs;
 	const char	*operand[2];	/* KEYRING, ID|NAME */
@@ -471,6 +474,47 @@ cmd_list(const struct opts *o, struct sbx_err *err)
 }
 
 /* For cron and CI: a rejection when an active key is about to lapse. */
+/*
+ * sbx_key_expiry_timestamp_seconds for each active key, where the
+ * policy sends metrics: what the "key expiring" alert watches. Run
+ * from cron beside the --warn-days check.
+ */
+static int
+record_expiry(const struct sbx_keyring *kr, const char *policy_path,
+    struct sbx_err *err)
+{
+	const struct sbx_keyring_key *k;
+	struct sbx_policy *p = NULL;
+	struct sbx_metrics *m = NULL;
+	struct sbx_metrics_conf conf = { 0 };
+	size_t i;
+	int rc;
+
+	if ((rc = sbx_policy_load(&p, policy_path, err)) != SBX_OK)
+		return rc;
+	conf.textfile_dir = p->metrics.textfile_dir;
+	conf.pushgateway = p->metrics.pushgateway;
+	conf.job = p->metrics.job;
+	conf.instance = p->metrics.instance;
+	conf.budget_ms = p->metrics.budget_ms;
+	if (conf.textfile_dir == NULL && conf.pushgateway == NULL)
+		goto done;
+	if ((rc = sbx_metrics_new(&m, err)) != SBX_OK)
+		goto done;
+	for (i = 0; rc == SBX_OK && i < sbx_keyring_count(kr); i++) {
+		k = sbx_keyring_key(kr, i);
+		if (k->status == SBX_KEY_ACTIVE)
+			rc = sbx_metrics_key_expiry(m, k->id, k->name,
+			    k->not_after, err);
+	}
+	if (rc == SBX_OK)
+		rc = sbx_metrics_flush(m, &conf, err);
+done:
+	sbx_metrics_free(m);
+	sbx_policy_free(p);
+	return rc;
+}
+
 static int
 cmd_check(const struct opts *o, struct sbx_err *err)
 {
@@ -495,6 +539,11 @@ cmd_check(const struct opts *o, struct sbx_err *err)
 		printf("%s: key %s (%s) %s %lld day%s (%s)\n", o->operand[0],
 		    k->name, k->id, d < 0 ? "expired" : "expires in",
 		    d < 0 ? -d : d, d == 1 || d == -1 ? "" : "s", until);
+	}
+	if (o->policy != NULL && (rc = record_expiry(kr, o->policy, err))
+	    != SBX_OK) {
+		sbx_keyring_free(kr);
+		return rc;
 	}
 	sbx_keyring_free(kr);
 	if (n > 0)
@@ -870,7 +919,8 @@ static const struct command commands[] = {
 	{ "list", cmd_list, OPT(O_JSON), 0, 1 },
 	{ "retire", cmd_retire, 0, 0, 2 },
 	{ "revoke", cmd_revoke, OPT(O_REASON), OPT(O_REASON), 2 },
-	{ "check", cmd_check, OPT(O_WARN_DAYS), OPT(O_WARN_DAYS), 1 },
+	{ "check", cmd_check, OPT(O_WARN_DAYS) | OPT(O_POLICY),
+	    OPT(O_WARN_DAYS), 1 },
 	{ "expire", cmd_expire, OPT(O_DAYS), OPT(O_DAYS), 1 },
 	{ "sign", cmd_sign, SIGN_OPTS | OPT(O_ROOT), SIGN_REQ, 1 },
 	{ "verify", cmd_verify, OPT(O_ROOT) | OPT(O_STATE_DIR), OPT(O_ROOT),
@@ -910,6 +960,7 @@ static const struct option longopts[] = {
 	{ "allow-http", no_argument, NULL, O_ALLOW_HTTP },
 	{ "state-dir", required_argument, NULL, O_STATE_DIR },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "policy", required_argument, NULL, O_POLICY },
 	{ "help", no_argument, NULL, 'h' },
 	SBX_CLI_PASS_OPTIONS,
 	{ NULL, 0, NULL, 0 }
@@ -953,6 +1004,9 @@ take_option(struct opts *o, int ch, const char *arg, struct sbx_err *err)
 		break;
 	case O_ROOT:
 		o->root = arg;
+		break;
+	case O_POLICY:
+		o->policy = arg;
 		break;
 	case O_PREV:
 		o->prev = arg;

@@ -52,6 +52,13 @@ for i in 1 2 3 4 5; do
 	fi
 done
 
+# The cron job that feeds the key-expiry alert.
+"$BIN/sbx-keyring" check kr.json --warn-days 30 --policy p.json >/dev/null ||
+	fail "sbx-keyring check"
+KID=$("$BIN/sbx-keyring" list kr.json --json | jq -r '.keys[0].id')
+NOT_AFTER=$(date -d "$("$BIN/sbx-keyring" list kr.json --json |
+	jq -r '.keys[0].not_after')" +%s)
+
 EXPECT=(
 	'sbx_checks_total|tool="sbx-verify",result="accepted",tenant="shop"|12'
 	'sbx_checks_total|tool="sbx-verify",result="rejected",tenant="shop"|5'
@@ -61,6 +68,7 @@ EXPECT=(
 	'sbx_check_duration_seconds_count|tool="sbx-verify",tenant="shop"|17'
 	'sbx_sign_total|result="signed"|3'
 	'sbx_audit_events_total|sink="file",outcome="written"|20'
+	"sbx_key_expiry_timestamp_seconds|key_id=\"$KID\",name=\"rel\"|$NOT_AFTER"
 )
 
 check_source() {	# check_source WHAT URL
@@ -69,7 +77,8 @@ check_source() {	# check_source WHAT URL
 		IFS='|' read -r name labels want <<<"$row"
 		got=$(svc_scrape_value "$2" "$name" "$labels") ||
 			fail "$1: no single $name{$labels}"
-		[ "$got" = "$want" ] || fail "$1: $name{$labels} is $got, want $want"
+		awk -v a="$got" -v b="$want" 'BEGIN { exit !(a + 0 == b + 0) }' ||
+			fail "$1: $name{$labels} is $got, want $want"
 	done
 	pass "$1: ${#EXPECT[@]} series exact"
 }
@@ -79,7 +88,8 @@ check_source pushgateway "$SVC_PGW_URL/metrics"
 for row in "${EXPECT[@]}"; do
 	IFS='|' read -r name labels want <<<"$row"
 	svc_prom_wait "$name{$labels,job=\"sbx\"}" \
-		"length == 1 and .[0].value[1] == \"$want\"" 30 >/dev/null ||
+		"length == 1 and (.[0].value[1] | tonumber) == $want" 30 \
+		>/dev/null ||
 		fail "prometheus: $name{$labels} never became $want"
 done
 pass "prometheus: ${#EXPECT[@]} queries exact"
