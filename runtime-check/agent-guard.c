@@ -328,7 +328,12 @@ Agent_OnLoad(JavaVM *vm, char *options, void *reserved)
 		say("%s", err.msg);
 		if (sbx_guard_report(A.g, 0, NULL, &rerr) != SBX_OK)
 			say("audit log not written: %s", rerr.msg);
-		return JNI_ERR;
+		/*
+		 * JNI_ERR would make java print two more lines and exit 1;
+		 * a refusal is 126 through either guard, as sbx-guard(1)
+		 * says, and no VM exists yet that could need a clean exit.
+		 */
+		_exit(SBX_GUARD_REFUSED_STATUS);
 	}
 	if (sbx_guard_verdict(A.g) == SBX_GUARD_AUDITED) {
 		/* A violation is on record before the JVM runs. */

@@ -15,7 +15,7 @@
 #include <sbx/jvmargs.h>
 
 /* The status a shell gives a command that exists but may not run. */
-#define EXIT_REFUSED	126
+#define EXIT_REFUSED	SBX_GUARD_REFUSED_STATUS
 #define EXIT_NO_JAVA	127
 
 static const char *progname = "sbx-guard";

@@ -2,6 +2,12 @@
 #ifndef SBX_GUARD_H
 #define SBX_GUARD_H
 
+/*
+ * A guard's refusal ends the process with this status (sbx-guard and
+ * libsbxguard.so alike): a shell's "found but may not run".
+ */
+#define SBX_GUARD_REFUSED_STATUS	126
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
