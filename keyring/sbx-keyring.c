@@ -21,6 +21,7 @@
 #include <sbx/keyring.h>
 #include <sbx/metrics.h>
 #include <sbx/policy.h>
+#include <sbx/report.h>
 #include <sbx/root.h>
 #include <sbx/secret.h>
 
@@ -486,17 +487,13 @@ record_expiry(const struct sbx_keyring *kr, const char *policy_path,
 	const struct sbx_keyring_key *k;
 	struct sbx_policy *p = NULL;
 	struct sbx_metrics *m = NULL;
-	struct sbx_metrics_conf conf = { 0 };
+	struct sbx_metrics_conf conf;
 	size_t i;
 	int rc;
 
 	if ((rc = sbx_policy_load(&p, policy_path, err)) != SBX_OK)
 		return rc;
-	conf.textfile_dir = p->metrics.textfile_dir;
-	conf.pushgateway = p->metrics.pushgateway;
-	conf.job = p->metrics.job;
-	conf.instance = p->metrics.instance;
-	conf.budget_ms = p->metrics.budget_ms;
+	sbx_report_metrics_conf(&conf, p);
 	if (conf.textfile_dir == NULL && conf.pushgateway == NULL)
 		goto done;
 	if ((rc = sbx_metrics_new(&m, err)) != SBX_OK)

@@ -76,15 +76,11 @@ static void
 write_metrics(const struct sbx_policy *p, const struct sbx_report *r,
     struct sbx_metrics *m)
 {
-	const struct sbx_policy_metrics *pm = &p->metrics;
-	struct sbx_metrics_conf conf = {
-		.textfile_dir = pm->textfile_dir, .pushgateway = pm->pushgateway,
-		.job = pm->job, .instance = pm->instance,
-		.budget_ms = pm->budget_ms
-	};
+	struct sbx_metrics_conf conf;
 	bool ok;
 
-	if (pm->textfile_dir == NULL && pm->pushgateway == NULL)
+	sbx_report_metrics_conf(&conf, p);
+	if (conf.textfile_dir == NULL && conf.pushgateway == NULL)
 		return;
 	if (strcmp(r->operation, "sign") == 0) {
 		ok = r->result == SBX_CHECK_ACCEPTED;
@@ -113,6 +109,18 @@ sbx_report(const struct sbx_policy *p, const struct sbx_report *r,
 		write_metrics(p, r, m);
 	sbx_metrics_free(m);
 	return rc;
+}
+
+void
+sbx_report_metrics_conf(struct sbx_metrics_conf *out,
+    const struct sbx_policy *p)
+{
+	memset(out, 0, sizeof(*out));
+	out->textfile_dir = p->metrics.textfile_dir;
+	out->pushgateway = p->metrics.pushgateway;
+	out->job = p->metrics.job;
+	out->instance = p->metrics.instance;
+	out->budget_ms = p->metrics.budget_ms;
 }
 
 double

@@ -9,6 +9,7 @@
 #include <sbx/guard.h>
 #include <sbx/metrics.h>
 #include <sbx/policy.h>
+#include <sbx/report.h>
 
 #include "guard_int.h"
 
@@ -124,19 +125,6 @@ write_audit(struct sbx_guard *g, struct sbx_metrics *m, int argc,
 	return rc;
 }
 
-static void
-metrics_conf(struct sbx_metrics_conf *conf, const struct sbx_guard *g)
-{
-	const struct sbx_policy_metrics *pm = &g->policy->metrics;
-
-	memset(conf, 0, sizeof(*conf));
-	conf->textfile_dir = pm->textfile_dir;
-	conf->pushgateway = pm->pushgateway;
-	conf->job = pm->job;
-	conf->instance = pm->instance;
-	conf->budget_ms = pm->budget_ms;
-}
-
 static bool
 has_metrics(const struct sbx_guard *g)
 {
@@ -157,7 +145,7 @@ write_metrics(struct sbx_guard *g, struct sbx_metrics *m,
 
 	if (!has_metrics(g))
 		return SBX_OK;
-	metrics_conf(&conf, g);
+	sbx_report_metrics_conf(&conf, g->policy);
 	if ((rc = sbx_metrics_check(m, g->conf.tool, r, g->tenant, g->seconds,
 	    err)) != SBX_OK)
 		return rc;
@@ -237,7 +225,7 @@ sbx_guard_report_violation(struct sbx_guard *g, enum sbx_violation type,
 		m = NULL;
 	rc = emit_violation(g, m, type, detail, err);
 	if (m != NULL) {
-		metrics_conf(&conf, g);
+		sbx_report_metrics_conf(&conf, g->policy);
 		(void)sbx_metrics_flush(m, &conf, NULL);
 	}
 	sbx_metrics_free(m);
@@ -256,7 +244,7 @@ sbx_guard_report_premain(struct sbx_guard *g, double seconds,
 		return SBX_OK;
 	if ((rc = sbx_metrics_new(&m, err)) != SBX_OK)
 		return rc;
-	metrics_conf(&conf, g);
+	sbx_report_metrics_conf(&conf, g->policy);
 	if ((rc = sbx_metrics_premain(m, g->tenant, seconds, err)) == SBX_OK)
 		rc = sbx_metrics_flush(m, &conf, err);
 	sbx_metrics_free(m);

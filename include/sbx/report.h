@@ -38,6 +38,10 @@ struct sbx_report {
 int	sbx_report(const struct sbx_policy *p, const struct sbx_report *r,
 	    struct sbx_err *err);
 
+/* Where the policy's "metrics" section says metrics go. */
+void	sbx_report_metrics_conf(struct sbx_metrics_conf *out,
+	    const struct sbx_policy *p);
+
 /* Seconds on the monotonic clock, for measuring a check. */
 double	sbx_report_clock(void);
 
