@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: ISC */
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include <jansson.h>
 
 #include <sbx/encode.h>
+#include <sbx/bundle.h>
+#include <sbx/deploy.h>
 #include <sbx/err.h>
 #include <sbx/jar.h>
 #include <sbx/keyring.h>
@@ -34,6 +37,7 @@ struct opts {
 	bool		 quiet;
 	char		**files;
 	int		 nfiles;
+	struct sbx_deploy_opts deploy;	/* --fetch, --install and friends */
 };
 
 /* What one file came to. */
@@ -43,6 +47,7 @@ struct result {
 	const char	*verdict;	/* accepted, rejected, audited */
 	struct sbx_artifact_verdict v;
 	struct sbx_err	 err;
+	char		 installed[PATH_MAX];	/* where --install put it */
 };
 
 static void
@@ -52,7 +57,13 @@ usage(void)
 	    "[--json] [-q]\n"
 	    "\t[--provenance FILE] [--source-repo DIR] [--root ROOT "
 	    "[--state-dir DIR]] FILE...\n"
-	    "       %s --check-policy POLICY\n", progname, progname);
+	    "       %s (--keyring KEYRING | --policy POLICY) --fetch URL\n"
+	    "\t[--install DEST] [--allow-http] [--ca-file F] "
+	    "[--max-size N]\n\t[--timeout S] [--retries N]\n"
+	    "       %s (--keyring KEYRING | --policy POLICY) "
+	    "--install DEST FILE\n"
+	    "       %s --check-policy POLICY\n", progname, progname,
+	    progname, progname);
 	exit(2);
 }
 
@@ -71,10 +82,13 @@ parse(struct opts *o, int argc, char **argv)
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "state-dir", required_argument, NULL, O_STATE_DIR },
 		{ "quiet", no_argument, NULL, 'q' },
+		SBX_DEPLOY_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
+	struct sbx_err err = { 0 };
 	int ch;
 
+	sbx_deploy_opts_init(&o->deploy);
 	while ((ch = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
 		switch (ch) {
 		case O_KEYRING:
@@ -105,11 +119,20 @@ parse(struct opts *o, int argc, char **argv)
 			o->quiet = true;
 			break;
 		default:
+			if (sbx_deploy_option(&o->deploy, ch, optarg, &err) ==
+			    SBX_OK)
+				break;
+			if (err.msg[0] != '\0')
+				fprintf(stderr, "%s: %s\n", progname, err.msg);
 			usage();
 		}
 	}
 	o->files = argv + optind;
 	o->nfiles = argc - optind;
+	if (sbx_deploy_check(&o->deploy, o->nfiles, &err) != SBX_OK) {
+		fprintf(stderr, "%s: %s\n", progname, err.msg);
+		usage();
+	}
 	if (o->check_policy != NULL) {
 		if (o->nfiles != 0 || o->keyring != NULL || o->policy != NULL ||
 		    o->provenance != NULL || o->source_repo != NULL ||
@@ -117,7 +140,8 @@ parse(struct opts *o, int argc, char **argv)
 			usage();
 		return;
 	}
-	if (o->nfiles == 0 || (o->keyring == NULL) == (o->policy == NULL))
+	if ((o->nfiles == 0 && o->deploy.url == NULL) ||
+	    (o->keyring == NULL) == (o->policy == NULL))
 		usage();
 	if (o->provenance != NULL && o->nfiles != 1) {
 		fprintf(stderr, "%s: --provenance names the provenance of one "
@@ -221,13 +245,28 @@ verify_one(struct result *r, const struct opts *o,
 		.provenance = o->provenance, .source_repo = o->source_repo
 	};
 
+	struct sbx_deploy_result res;
 	double t0 = sbx_report_clock();
 
 	r->verdict = "rejected";
-	r->rc = sbx_artifact_verify(&r->v, r->path, &ao, &r->err);
+	/*
+	 * A download, an install or a bundle goes through a private copy
+	 * that only reaches DEST once it verified.
+	 */
+	if (o->deploy.url != NULL || o->deploy.dest != NULL ||
+	    sbx_bundle_is_name(r->path))
+		r->rc = sbx_deploy_run(&r->v, &res, r->path, &o->deploy, &ao,
+		    &r->err);
+	else
+		r->rc = sbx_artifact_verify(&r->v, r->path, &ao, &r->err);
+	if (r->rc == SBX_OK && o->deploy.dest != NULL)
+		snprintf(r->installed, sizeof(r->installed), "%s",
+		    res.installed);
+	/* Audit mode never installs what failed: nothing to let through. */
 	if (r->rc == SBX_OK)
 		r->verdict = "accepted";
-	else if (r->rc != SBX_EIO && policy->mode == SBX_MODE_AUDIT)
+	else if (r->rc != SBX_EIO && policy->mode == SBX_MODE_AUDIT &&
+	    o->deploy.dest == NULL)
 		r->verdict = "audited";
 	report_one(r, policy, sbx_report_clock() - t0);
 }
@@ -294,6 +333,8 @@ print_text(const struct result *r)
 	if (r->v.by == SBX_SIGNED_PROVENANCE || r->v.by == SBX_SIGNED_BOTH)
 		print_provenance(&r->v.prov);
 	putchar('\n');
+	if (r->installed[0] != '\0')
+		printf("%s: installed from %s\n", r->installed, r->path);
 }
 
 static json_t *
@@ -338,7 +379,8 @@ result_json(const struct result *r)
 		    "bits", s->bits, "trusted", s->trusted, "timestamp",
 		    s->timestamp != 0 ? stamped : NULL);
 	prov = provenance_json(&r->v.prov);
-	return json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:o, s:I, s:s?, s:o}",
+	return json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:o, s:I, s:s?, s:o, "
+	    "s:s?}",
 	    "path", r->path, "verdict", r->verdict, "violation",
 	    r->rc == SBX_OK ? NULL : sbx_violation_name(r->v.violation),
 	    "reason", r->rc == SBX_OK ? "signed" : bare_reason(r),
@@ -346,7 +388,8 @@ result_json(const struct result *r)
 	    "signer", signer ? signer : json_null(),
 	    "entries", (json_int_t)r->v.jar.entries,
 	    "version", r->v.jar.version[0] ? r->v.jar.version : NULL,
-	    "provenance", prov ? prov : json_null());
+	    "provenance", prov ? prov : json_null(),
+	    "installed", r->installed[0] != '\0' ? r->installed : NULL);
 }
 
 /* Worst first: a configuration error, unreadable input, a rejection. */
@@ -381,9 +424,9 @@ verify_files(const struct opts *o, struct sbx_err *err)
 		goto done;
 	}
 
-	for (i = 0; i < o->nfiles; i++) {
+	for (i = 0; i < (o->deploy.url != NULL ? 1 : o->nfiles); i++) {
 		memset(&r, 0, sizeof(r));
-		r.path = o->files[i];
+		r.path = o->deploy.url != NULL ? o->deploy.url : o->files[i];
 		verify_one(&r, o, policy, kr);
 		if (r.rc == SBX_EIO)
 			fprintf(stderr, "%s: %s\n", progname, r.err.msg);
