@@ -10,7 +10,8 @@ libjacoco-java libaspectj-java libbyte-buddy-java unzip zip jq
 python3 python3-securesystemslib softhsm2 opensc
 libengine-pkcs11-openssl prometheus prometheus-pushgateway
 prometheus-node-exporter systemd-journal-remote rsyslog nodejs
-hyperfine git curl mandoc"
+hyperfine git curl mandoc iproute2 time xz-utils util-linux
+systemd libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
