@@ -48,6 +48,7 @@ struct result {
 	struct sbx_artifact_verdict v;
 	struct sbx_err	 err;
 	char		 installed[PATH_MAX];	/* where --install put it */
+	char		 source[1024];	/* the URL as it may be shown */
 };
 
 static void
@@ -246,6 +247,8 @@ verify_one(struct result *r, const struct opts *o,
 	};
 
 	struct sbx_deploy_result res;
+	bool deploy = o->deploy.url != NULL || o->deploy.dest != NULL ||
+	    sbx_bundle_is_name(r->path);
 	double t0 = sbx_report_clock();
 
 	r->verdict = "rejected";
@@ -253,8 +256,7 @@ verify_one(struct result *r, const struct opts *o,
 	 * A download, an install or a bundle goes through a private copy
 	 * that only reaches DEST once it verified.
 	 */
-	if (o->deploy.url != NULL || o->deploy.dest != NULL ||
-	    sbx_bundle_is_name(r->path))
+	if (deploy)
 		r->rc = sbx_deploy_run(&r->v, &res, r->path, &o->deploy, &ao,
 		    &r->err);
 	else
@@ -262,6 +264,11 @@ verify_one(struct result *r, const struct opts *o,
 	if (r->rc == SBX_OK && o->deploy.dest != NULL)
 		snprintf(r->installed, sizeof(r->installed), "%s",
 		    res.installed);
+	/* Never the URL as given: it may hold a password or a signature. */
+	if (deploy) {
+		snprintf(r->source, sizeof(r->source), "%s", res.source);
+		r->path = r->source;
+	}
 	/* Audit mode never installs what failed: nothing to let through. */
 	if (r->rc == SBX_OK)
 		r->verdict = "accepted";

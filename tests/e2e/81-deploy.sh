@@ -186,6 +186,21 @@ contains "says how" "$errout" \
 expect 2 "a URL with a password is never shown" sbx-verify --policy \
 	optional.json --fetch "ftp://u:hunter2@h/agent.jar" --install dest/agent.jar
 expect 0 "not in the message" sh -c "! printf '%s' '$out$errout' | grep -q hunter2"
+printf '{"keyring": "keyring.json", "audit": {"file": "audit.jsonl"}}\n' \
+	>audited.json
+SECRET_URL="https://ci:hunter2@127.0.0.1:$(cat port)/files/v1/agent.jar?sig=SECRETSIG"
+expect 0 "a URL with a password and a signed query installs" $FETCH \
+	--policy audited.json --fetch "$SECRET_URL" --install cred.jar
+contains "shown without them" "$out" "$U/files/v1/agent.jar: accepted"
+expect 0 "neither the password nor the query is printed" sh -c \
+	"! printf '%s' '$out$errout' | grep -qE 'hunter2|SECRETSIG'"
+expect 0 "the audit event names the URL as shown" jq -e --arg u \
+	"$U/files/v1/agent.jar" '.artifact.path == $u' audit.jsonl
+expect 0 "and holds no password" sh -c "! grep -q hunter2 audit.jsonl"
+expect 3 "nor when the fetch fails" $FETCH --policy optional.json \
+	--fetch "${SECRET_URL/files/404}" --install cred.jar
+expect 0 "not in the failure" sh -c \
+	"! printf '%s' '$out$errout' | grep -qE 'hunter2|SECRETSIG'"
 expect 2 "--fetch and a FILE" sbx-verify --policy optional.json \
 	--fetch "$U/files/v1/agent.jar" dest/agent.jar
 expect 2 "--timeout without --fetch" sbx-verify --policy optional.json \
