@@ -111,19 +111,33 @@ san:
 
 fuzz: $(FUZZERS)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard include/sbx/*.h)
+# The library is built once with coverage and sanitizers; each fuzzer
+# only links against it.
+FUZZ_LIB = build-fuzz/libsbx.a
+ifneq ($(BUILD),build-fuzz)
+$(FUZZ_LIB): $(LIB_SRC) $(wildcard include/sbx/*.h)
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	    -fno-omit-frame-pointer" build-fuzz/libsbx.a
+endif
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	    $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	    $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(FUZZ_LIB) $(LDLIBS)
 
+# A crash, a leak or a timeout fails the run and shows the fuzzer's log.
 FUZZ_SECONDS ?= 15
 fuzz-run: fuzz
-	@set -e; for f in $(FUZZERS); do n=$$(basename $$f); \
+	@bad=""; for f in $(FUZZERS); do n=$$(basename $$f); \
 	    c=tests/fuzz/corpus/$${n#fuzz_}; mkdir -p $(BUILD)/corpus/$$n; \
 	    echo "== $$n ($(FUZZ_SECONDS) s)"; \
-	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    if $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	        -print_final_stats=0 $(BUILD)/corpus/$$n \
-	        $$( [ -d $$c ] && echo $$c ) 2>&1 | tail -n 2; done
+	        $$( [ -d $$c ] && echo $$c ) >$(BUILD)/$$n.log 2>&1; then \
+	        tail -n 1 $(BUILD)/$$n.log; \
+	    else tail -n 30 $(BUILD)/$$n.log; bad="$$bad $$n"; fi; done; \
+	    if [ -n "$$bad" ]; then echo "FAILED:$$bad"; exit 1; fi
 
 demo: deps all
 	@bash ci/demo.sh
@@ -143,4 +157,4 @@ lint:
 	@sh ci/lint.sh
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-fuzz bin
