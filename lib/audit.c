@@ -380,15 +380,41 @@ userinfo_secret(const char *arg, size_t at, size_t *start)
 	return i;
 }
 
+/* The part before the query, redacted as any argument, then "?[...]". */
+static int
+redact_url(struct sbx_buf *out, const char *prev, const char *arg,
+    size_t qpos, struct sbx_err *err)
+{
+	char *head;
+	int rc;
+
+	if ((head = strndup(arg, qpos)) == NULL)
+		return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+	rc = sbx_audit_redact_arg(out, prev, head, err);
+	free(head);
+	if (rc == SBX_OK)
+		rc = sbx_buf_puts(out, "?" AUDIT_REDACTED, err);
+	return rc;
+}
+
 int
 sbx_audit_redact_arg(struct sbx_buf *out, const char *prev, const char *arg,
     struct sbx_err *err)
 {
+	const char *q;
 	size_t i = 0, done = 0, n, end, start;
 	int rc;
 
 	if (secret_option(prev))
 		return sbx_buf_puts(out, AUDIT_REDACTED, err);
+
+	/*
+	 * A URL's query is where presigned downloads keep their signature
+	 * (X-Amz-Signature, sig=, token=): none of it goes to the log.
+	 */
+	if ((q = strchr(arg, '?')) != NULL && strstr(arg, "://") != NULL &&
+	    strstr(arg, "://") < q)
+		return redact_url(out, prev, arg, (size_t)(q - arg), err);
 
 	/* Each NAME=VALUE whose NAME is secret loses VALUE, up to , ; &. */
 	for (i = 0; arg[i] != '\0'; i++) {

@@ -646,6 +646,12 @@ static const struct {
 	{ NULL, "--token=", "--token=", "nothing to hide" },
 	{ NULL, "https://repo.example/x.jar", "https://repo.example/x.jar",
 	    "URL without user info" },
+	{ NULL, "https://b.example/x.jar?X-Amz-Signature=abc&e=1",
+	    "https://b.example/x.jar?[redacted]", "a URL's query" },
+	{ NULL, "https://ci:pw@b.example/x.jar?sig=abc",
+	    "https://ci:[redacted]@b.example/x.jar?[redacted]",
+	    "user info and query" },
+	{ NULL, "a.jar?x=1", "a.jar?x=1", "not a URL" },
 	{ "--token", "--verbose", "[redacted]",
 	    "whatever follows a secret option" },
 };
