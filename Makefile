@@ -88,9 +88,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbx.a
 
 # `make check` is what README.md and .ci/run promise: install what is
 # missing, build, run every unit suite, every end-to-end script, the
-# sanitizer build of the unit suites, and each fuzzer for a short while.
+# sanitizer build of the unit suites, each fuzzer for a short while, and
+# the style checks.
 check: deps all $(UNITS)
-	@$(MAKE) --no-print-directory -k unit e2e san fuzz-run
+	@$(MAKE) --no-print-directory -k lint unit e2e san fuzz-run
 
 # Every suite runs even after a failure; the list of failures ends it.
 unit: $(UNITS)
