@@ -14,6 +14,7 @@
 
 #include <sbx/encode.h>
 #include <sbx/bundle.h>
+#include <sbx/cli.h>
 #include <sbx/deploy.h>
 #include <sbx/err.h>
 #include <sbx/jar.h>
@@ -35,6 +36,7 @@ struct opts {
 	const char	*state_dir;
 	bool		 json;
 	bool		 quiet;
+	int		 threads;	/* 0: one per CPU, at most 8 */
 	char		**files;
 	int		 nfiles;
 	struct sbx_deploy_opts deploy;	/* --fetch, --install and friends */
@@ -55,7 +57,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s (--keyring KEYRING | --policy POLICY) "
-	    "[--json] [-q]\n"
+	    "[--json] [-q] [--threads N]\n"
 	    "\t[--provenance FILE] [--source-repo DIR] [--root ROOT "
 	    "[--state-dir DIR]] FILE...\n"
 	    "       %s (--keyring KEYRING | --policy POLICY) --fetch URL\n"
@@ -72,7 +74,7 @@ static void
 parse(struct opts *o, int argc, char **argv)
 {
 	enum { O_KEYRING = 256, O_POLICY, O_CHECK_POLICY, O_JSON, O_PROV,
-	    O_SOURCE_REPO, O_ROOT, O_STATE_DIR };
+	    O_SOURCE_REPO, O_ROOT, O_STATE_DIR, O_THREADS };
 	static const struct option longopts[] = {
 		{ "keyring", required_argument, NULL, O_KEYRING },
 		{ "policy", required_argument, NULL, O_POLICY },
@@ -82,6 +84,7 @@ parse(struct opts *o, int argc, char **argv)
 		{ "source-repo", required_argument, NULL, O_SOURCE_REPO },
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "state-dir", required_argument, NULL, O_STATE_DIR },
+		{ "threads", required_argument, NULL, O_THREADS },
 		{ "quiet", no_argument, NULL, 'q' },
 		SBX_DEPLOY_OPTIONS,
 		{ NULL, 0, NULL, 0 }
@@ -115,6 +118,13 @@ parse(struct opts *o, int argc, char **argv)
 			break;
 		case O_STATE_DIR:
 			o->state_dir = optarg;
+			break;
+		case O_THREADS:
+			if (sbx_cli_int(&o->threads, "--threads", optarg, 1, 8,
+			    &err) != SBX_OK) {
+				fprintf(stderr, "%s: %s\n", progname, err.msg);
+				usage();
+			}
 			break;
 		case 'q':
 			o->quiet = true;
@@ -243,7 +253,8 @@ verify_one(struct result *r, const struct opts *o,
 {
 	struct sbx_artifact_opts ao = {
 		.policy = policy, .keyring = kr, .now = (int64_t)time(NULL),
-		.provenance = o->provenance, .source_repo = o->source_repo
+		.provenance = o->provenance, .source_repo = o->source_repo,
+		.threads = o->threads
 	};
 
 	struct sbx_deploy_result res;

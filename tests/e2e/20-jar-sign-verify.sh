@@ -49,6 +49,11 @@ expect 0 ".SF carries both manifest digests" sh -c \
 expect 0 "block names the signer by issuer and serial" sh -c \
 	"unzip -p signed.jar META-INF/SIGNER.RSA | openssl cms -cmsout -print -inform DER | grep -q issuerAndSerialNumber"
 
+expect 0 "one thread gives the same verdict" sbx-verify --threads 1 \
+	--keyring keyring.json signed.jar
+expect 2 "--threads out of range" sbx-verify --threads 9 \
+	--keyring keyring.json signed.jar
+
 # --- JSON output ----------------------------------------------------------
 expect 0 "sbx-verify --json" sbx-verify --keyring keyring.json --json signed.jar
 expect 0 "json verdict" sh -c "printf '%s' '$out' | jq -e '.results[0].verdict == \"accepted\" and .results[0].signer.name == \"release-a\" and .results[0].violation == null'"
