@@ -56,7 +56,7 @@ show java -javaagent:jacocoagent-signed.jar=destfile=jacoco.exec \
 ls -l jacoco.exec
 
 step "7. tamper with one class inside the signed JAR"
-victim=$(unzip -Z1 jacocoagent-signed.jar | grep '\.class$' | head -n 1)
+victim=$(unzip -Z1 jacocoagent-signed.jar | grep '\.class$' | sed -n 1p)
 echo "changing one byte of $victim"
 python3 "$top/tests/e2e/lib/jarsurgery.py" flip jacocoagent-signed.jar \
 	jacocoagent-tampered.jar "$victim"
