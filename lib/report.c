@@ -20,7 +20,7 @@ decision_of(enum sbx_check_result r)
 
 static void
 fill_event(struct sbx_audit_event *ev, const struct sbx_policy *p,
-    const struct sbx_report *r, const char *policy_sha256)
+    const struct sbx_report *r)
 {
 	sbx_audit_event_init(ev, r->violation != SBX_V_NONE ?
 	    SBX_AUDIT_VIOLATION : r->kind, r->tool);
@@ -39,29 +39,29 @@ fill_event(struct sbx_audit_event *ev, const struct sbx_policy *p,
 	ev->violation.type = r->violation;
 	ev->violation.detail = r->violation != SBX_V_NONE ? r->detail : NULL;
 	ev->decision = decision_of(r->result);
-	ev->policy.path = p->path;
-	ev->policy.sha256 = policy_sha256[0] != '\0' ? policy_sha256 : NULL;
 }
 
-static int
-write_audit(const struct sbx_policy *p, const struct sbx_report *r,
+int
+sbx_report_emit(const struct sbx_policy *p, struct sbx_audit_event *ev,
     struct sbx_metrics *m, struct sbx_err *err)
 {
 	struct sbx_audit_conf conf;
-	struct sbx_audit_event ev;
 	struct sbx_audit_result res;
 	char digest[65];
 	int rc, s, o;
 
 	if (p->audit.file == NULL || p->path == NULL)
 		return SBX_OK;
+	/* Digested here, never on a guarded start that writes nothing. */
 	if ((rc = sbx_policy_sha256(digest, p, err)) != SBX_OK)
 		return rc;
 	if ((rc = sbx_audit_conf_load(&conf, p->path, err)) != SBX_OK)
 		return rc;
-	fill_event(&ev, p, r, digest);
+	ev->policy.path = p->path;
+	ev->policy.sha256 = digest[0] != '\0' ? digest : NULL;
+
 	memset(&res, 0, sizeof(res));
-	rc = sbx_audit_emit(&res, &conf, &ev, err);
+	rc = sbx_audit_emit(&res, &conf, ev, err);
 	for (s = 0; m != NULL && s < SBX_SINK_COUNT; s++)
 		for (o = 0; o < SBX_AUDIT_OUTCOME_COUNT; o++)
 			if (res.counts[s][o] > 0)
@@ -99,12 +99,14 @@ int
 sbx_report(const struct sbx_policy *p, const struct sbx_report *r,
     struct sbx_err *err)
 {
+	struct sbx_audit_event ev;
 	struct sbx_metrics *m = NULL;
 	int rc;
 
 	if (sbx_metrics_new(&m, NULL) != SBX_OK)
 		m = NULL;
-	rc = write_audit(p, r, m, err);
+	fill_event(&ev, p, r);
+	rc = sbx_report_emit(p, &ev, m, err);
 	if (m != NULL)
 		write_metrics(p, r, m);
 	sbx_metrics_free(m);

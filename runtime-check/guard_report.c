@@ -84,7 +84,6 @@ fill_event(struct sbx_audit_event *ev, const struct sbx_guard *g,
 	ev->decision = g->verdict == SBX_GUARD_ACCEPTED ? SBX_AUDIT_ACCEPTED :
 	    g->verdict == SBX_GUARD_AUDITED ? SBX_AUDIT_AUDITED :
 	    SBX_AUDIT_REFUSED;
-	ev->policy.path = g->policy->path;
 	if (argv != NULL) {
 		ev->process.pid = getpid();
 		ev->process.uid = getuid();
@@ -98,31 +97,11 @@ static int
 write_audit(struct sbx_guard *g, struct sbx_metrics *m, int argc,
     char *const *argv, struct sbx_err *err)
 {
-	struct sbx_audit_conf conf;
 	struct sbx_audit_event ev;
-	struct sbx_audit_result res;
-	char buf[DETAIL_MAX], digest[65];
-	int rc, s, o;
+	char buf[DETAIL_MAX];
 
-	if (g->policy->audit.file == NULL || g->policy->path == NULL)
-		return SBX_OK;
-	if ((rc = sbx_audit_conf_load(&conf, g->policy->path, err)) != SBX_OK)
-		return rc;
 	fill_event(&ev, g, argc, argv, buf, sizeof(buf));
-	/* Digested here, never on a start that writes nothing. */
-	if (sbx_policy_sha256(digest, g->policy, NULL) == SBX_OK &&
-	    digest[0] != '\0')
-		ev.policy.sha256 = digest;
-	memset(&res, 0, sizeof(res));
-	rc = sbx_audit_emit(&res, &conf, &ev, err);
-	for (s = 0; m != NULL && s < SBX_SINK_COUNT; s++)
-		for (o = 0; o < SBX_AUDIT_OUTCOME_COUNT; o++)
-			if (res.counts[s][o] > 0)
-				(void)sbx_metrics_audit(m,
-				    sbx_audit_sink_name(s), o,
-				    res.counts[s][o], NULL);
-	sbx_audit_conf_release(&conf);
-	return rc;
+	return sbx_report_emit(g->policy, &ev, m, err);
 }
 
 static bool
@@ -183,31 +162,18 @@ static int
 emit_violation(struct sbx_guard *g, struct sbx_metrics *m,
     enum sbx_violation type, const char *detail, struct sbx_err *err)
 {
-	struct sbx_audit_conf conf;
 	struct sbx_audit_event ev;
-	struct sbx_audit_result res;
-	char digest[65];
 	int rc;
 
-	if (g->policy->audit.file == NULL || g->policy->path == NULL)
-		return SBX_OK;
-	if ((rc = sbx_audit_conf_load(&conf, g->policy->path, err)) != SBX_OK)
-		return rc;
 	sbx_audit_event_init(&ev, SBX_AUDIT_VIOLATION, g->conf.progname);
 	ev.tenant = g->tenant;
 	ev.operation = "sandbox";
 	ev.artifact.size = -1;
 	ev.violation.type = type;
 	ev.violation.detail = detail;
-	ev.policy.path = g->policy->path;
-	if (sbx_policy_sha256(digest, g->policy, NULL) == SBX_OK &&
-	    digest[0] != '\0')
-		ev.policy.sha256 = digest;
-	memset(&res, 0, sizeof(res));
-	rc = sbx_audit_emit(&res, &conf, &ev, err);
+	rc = sbx_report_emit(g->policy, &ev, m, err);
 	if (m != NULL)
 		(void)sbx_metrics_violation(m, type, g->tenant, NULL);
-	sbx_audit_conf_release(&conf);
 	return rc;
 }
 

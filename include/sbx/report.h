@@ -38,6 +38,14 @@ struct sbx_report {
 int	sbx_report(const struct sbx_policy *p, const struct sbx_report *r,
 	    struct sbx_err *err);
 
+/*
+ * Write one audit event where the policy says (nothing when it names no
+ * audit file), with the policy's path and digest filled in, and count
+ * what each sink did in m (which may be NULL). The writer's code.
+ */
+int	sbx_report_emit(const struct sbx_policy *p, struct sbx_audit_event *ev,
+	    struct sbx_metrics *m, struct sbx_err *err);
+
 /* Where the policy's "metrics" section says metrics go. */
 void	sbx_report_metrics_conf(struct sbx_metrics_conf *out,
 	    const struct sbx_policy *p);
