@@ -2,8 +2,12 @@
 # Sources are found by convention, so a new module needs no edit here:
 #   lib/*.c keyring/*.c policy/*.c runtime-check/*.c sign/*.c verify/*.c
 #   audit/*.c                     -> build/libsbx.a
-#     (except tool mains, sbx-*.c, and runtime-check/agent-*.c)
+#     (except tool mains, sbx-*.c, runtime-check/agent-*.c and
+#     runtime-check/front-*.c)
 #   */sbx-*.c                     -> bin/sbx-*   (one tool each)
+#   the guard (docs/guard.md)     -> bin/sbx-guard, bin/libsbxguard.so
+#     (front ends: FRONT_OBJ, libc and jansson only) and
+#     bin/libsbxguard-full.so (the rest, loaded on a cache miss)
 #   tests/unit/check_*.c          -> build/tests/check_*   (check suites)
 #   tests/e2e/*.sh                -> run in order by `make check`
 #   tests/fuzz/fuzz_*.c           -> build/fuzz/fuzz_*     (libFuzzer)
@@ -21,21 +25,18 @@ CPPFLAGS += -Iinclude -D_GNU_SOURCE -DSBX_VERSION='"$(VERSION)"'
 ALL_CFLAGS = -std=c11 $(WARN) -fPIC $(CFLAGS) \
 	   $(shell pkg-config --cflags $(PKGS))
 LDLIBS	 = $(shell pkg-config --libs $(PKGS)) -lpthread
-# A tool links LDLIBS_<tool> instead of LDLIBS when that is set, and
-# --as-needed drops the libraries nothing calls: sbx-guard and
-# libsbxguard.so run before every guarded JVM (docs/guard.md).
+# --as-needed drops the libraries nothing calls.
 AS_NEEDED = -Wl,--as-needed
-LDLIBS_sbx-guard = $(shell pkg-config --libs libcrypto jansson libcurl \
-	   libgit2 zlib libdeflate) -lpthread
-LDLIBS_libsbxguard = $(LDLIBS_sbx-guard)
 JAVA_HOME ?= $(patsubst %/bin/javac,%,$(realpath $(shell command -v javac)))
 JNI_CFLAGS = -isystem $(JAVA_HOME)/include -isystem $(JAVA_HOME)/include/linux
 CHECK_LIBS = $(shell pkg-config --libs check)
 VERSION	 = 0.1.0
+comma	:= ,
 
 TOOL_SRC = $(wildcard */sbx-*.c)
 TOOLS	 = $(patsubst %.c,$(BIN)/%,$(notdir $(TOOL_SRC)))
-LIB_SRC	 = $(filter-out $(TOOL_SRC) runtime-check/agent-%.c, \
+LIB_SRC	 = $(filter-out $(TOOL_SRC) runtime-check/agent-%.c \
+	   runtime-check/front-%.c, \
 	   $(wildcard lib/*.c keyring/*.c policy/*.c runtime-check/*.c \
 	   sign/*.c verify/*.c audit/*.c))
 LIB_OBJ	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
@@ -44,7 +45,7 @@ UNITS	 = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS	 = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 AGENT_SRC = $(wildcard runtime-check/agent-*.c)
-AGENT	 = $(if $(AGENT_SRC),$(BIN)/libsbxguard.so)
+AGENT	 = $(BIN)/libsbxguard.so $(BIN)/libsbxguard-full.so
 E2E	 = $(sort $(wildcard tests/e2e/*.sh))
 
 .PHONY: all deps check unit e2e demo bench install fuzz fuzz-run san \
@@ -72,13 +73,48 @@ $(BIN)/$(basename $(notdir $(1))): $(BUILD)/obj/$(basename $(1)).o \
 	    $(BUILD)/libsbx.a \
 	    $$(or $$(LDLIBS_$(basename $(notdir $(1)))),$$(LDLIBS))
 endef
-$(foreach t,$(TOOL_SRC),$(eval $(call TOOL_RULE,$(t))))
+$(foreach t,$(filter-out runtime-check/sbx-guard.c,$(TOOL_SRC)), \
+    $(eval $(call TOOL_RULE,$(t))))
 
-$(BIN)/libsbxguard.so: $(AGENT_SRC) $(BUILD)/libsbx.a
+# The guard runs before every guarded JVM. Its front ends link only what
+# a start whose verdicts are all cached needs, with libc and jansson, so
+# that the link fails if any of it starts to need more; front-full.c
+# loads libsbxguard-full.so (OpenSSL, libcurl: the verifier, the audit
+# log, the metrics) on a miss or to write the event (docs/guard.md).
+FRONT_OBJ = $(patsubst %,$(BUILD)/obj/%.o,runtime-check/guard \
+	   runtime-check/guard_cache runtime-check/guard_exec \
+	   runtime-check/guard_file runtime-check/guard_path \
+	   runtime-check/jvmargs runtime-check/jvmtok policy/locate \
+	   policy/parse policy/policy policy/version lib/buf lib/err \
+	   lib/file lib/hex lib/manifest lib/provenance_name lib/zip)
+FRONT_LIBS = $(shell pkg-config --libs jansson zlib libdeflate)
+FULL_SYMS = $(shell sed -n 's/^[[:space:]]*\(sbx_[a-z0-9_]*\);$$/\1/p' \
+	   runtime-check/full.map)
+
+$(BUILD)/libsbx-front.a: $(FRONT_OBJ)
+	rm -f $@ && ar rcs $@ $(FRONT_OBJ)
+
+$(BIN)/sbx-guard: $(BUILD)/obj/runtime-check/sbx-guard.o \
+    $(BUILD)/obj/runtime-check/front-full.o $(BUILD)/libsbx-front.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(AS_NEEDED) -o $@ $(filter %.o,$^) \
+	    $(BUILD)/libsbx-front.a $(FRONT_LIBS)
+
+$(BIN)/libsbxguard.so: $(AGENT_SRC) $(BUILD)/obj/runtime-check/front-full.o \
+    $(BUILD)/libsbx-front.a runtime-check/agent.map
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(JNI_CFLAGS) $(ALL_CFLAGS) -shared $(LDFLAGS) \
-	    $(AS_NEEDED) -o $@ $(AGENT_SRC) $(BUILD)/libsbx.a \
-	    $(or $(LDLIBS_libsbxguard),$(LDLIBS))
+	    $(AS_NEEDED) -Wl,-Bsymbolic,-z,defs \
+	    -Wl,--version-script=runtime-check/agent.map -o $@ $(AGENT_SRC) \
+	    $(BUILD)/obj/runtime-check/front-full.o $(BUILD)/libsbx-front.a \
+	    $(FRONT_LIBS)
+
+$(BIN)/libsbxguard-full.so: $(BUILD)/libsbx.a runtime-check/full.map
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared $(LDFLAGS) $(AS_NEEDED) \
+	    -Wl,-Bsymbolic,-z,defs -Wl,--version-script=runtime-check/full.map \
+	    $(addprefix -Wl$(comma)-u$(comma),$(FULL_SYMS)) -o $@ \
+	    $(BUILD)/libsbx.a $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbx.a
 	@mkdir -p $(dir $@)
@@ -150,7 +186,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/sbx \
 	    $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin
-	$(if $(AGENT),install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/lib/sbx)
+	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/lib/sbx
 	install -m 0644 $(wildcard docs/man/*.1) \
 	    $(DESTDIR)$(PREFIX)/share/man/man1
 

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include <sbx/buf.h>
 
 static int
@@ -113,6 +111,6 @@ void
 sbx_buf_wipe(struct sbx_buf *b)
 {
 	if (b->p != NULL)
-		OPENSSL_cleanse(b->p, b->cap);
+		explicit_bzero(b->p, b->cap);
 	sbx_buf_free(b);
 }

@@ -1,4 +1,4 @@
-/* lib/encode.c: hex, base64 and key ids. */
+/* lib/encode.c: base64, key ids and SHA-256 with OpenSSL. */
 /* SPDX-License-Identifier: ISC */
 #include <string.h>
 
@@ -6,19 +6,6 @@
 #include <openssl/x509.h>
 
 #include <sbx/encode.h>
-
-void
-sbx_hex(char *out, const unsigned char *in, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
 
 int
 sbx_b64_encode(struct sbx_buf *out, const void *in, size_t n,

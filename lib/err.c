@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/err.h>
-
 #include <sbx/err.h>
 
 static const char *const violation_names[SBX_V_COUNT] = {
@@ -27,11 +25,8 @@ static const char *const violation_names[SBX_V_COUNT] = {
 	[SBX_V_INTERNAL_ERROR] = "internal_error",
 };
 
-static void vset(struct sbx_err *, int, const char *, va_list)
-    __attribute__((format(printf, 3, 0)));
-
-static void
-vset(struct sbx_err *err, int code, const char *fmt, va_list ap)
+void
+sbx_err_vset(struct sbx_err *err, int code, const char *fmt, va_list ap)
 {
 	err->code = code;
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
@@ -46,7 +41,7 @@ sbx_err_set(struct sbx_err *err, int code, const char *fmt, ...)
 		return code;
 
 	va_start(ap, fmt);
-	vset(err, code, fmt, ap);
+	sbx_err_vset(err, code, fmt, ap);
 	va_end(ap);
 
 	/* A failure that is not a rejection is still a refusal. */
@@ -64,38 +59,12 @@ sbx_err_reject(struct sbx_err *err, enum sbx_violation v, const char *fmt,
 		return SBX_EREJECT;
 
 	va_start(ap, fmt);
-	vset(err, SBX_EREJECT, fmt, ap);
+	sbx_err_vset(err, SBX_EREJECT, fmt, ap);
 	va_end(ap);
 	err->violation = v;
 	return SBX_EREJECT;
 }
 
-int
-sbx_err_ssl(struct sbx_err *err, int code, const char *fmt, ...)
-{
-	char reason[128] = "";
-	unsigned long e;
-	size_t n;
-	va_list ap;
-
-	e = ERR_peek_error();
-	if (e != 0)
-		ERR_error_string_n(e, reason, sizeof(reason));
-	ERR_clear_error();
-
-	if (err == NULL)
-		return code;
-
-	va_start(ap, fmt);
-	vset(err, code, fmt, ap);
-	va_end(ap);
-	err->violation = SBX_V_INTERNAL_ERROR;
-
-	n = strlen(err->msg);
-	if (reason[0] != '\0' && n + 3 < sizeof(err->msg))
-		snprintf(err->msg + n, sizeof(err->msg) - n, " (%s)", reason);
-	return code;
-}
 
 void
 sbx_err_prefix(struct sbx_err *err, const char *prefix)

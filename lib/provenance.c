@@ -308,22 +308,6 @@ sbx_time_parse(int64_t *out, const char *s)
 	return SBX_OK;
 }
 
-bool
-sbx_provenance_path(char *out, size_t n, const char *artifact)
-{
-	int w = snprintf(out, n, "%s%s", artifact, SBX_PROVENANCE_SUFFIX);
-
-	return w >= 0 && (size_t)w < n;
-}
-
-bool
-sbx_is_jar_name(const char *path)
-{
-	size_t n = strlen(path);
-
-	return n >= 4 && strcasecmp(path + n - 4, ".jar") == 0;
-}
-
 /* Set key to a new string value when v is not NULL. */
 static int
 put_str(json_t *o, const char *key, const char *v)

@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include <sbx/encode.h>
 #include <sbx/policy.h>
+#include <sbx/url.h>
 
 #include "locate.h"
 
@@ -237,31 +237,6 @@ check_host(const char *s)
 		if (!isgraph((unsigned char)*p) || *p == '/')
 			return "must be a host name or address";
 	return NULL;
-}
-
-/* URLs are parsed by libcurl, which will also be the one to use them. */
-static const char *
-check_url(const char *s)
-{
-	static const char *const bad = "must be an http or https URL";
-	char *scheme = NULL, *host = NULL;
-	const char *why = bad;
-	CURLU *u;
-
-	if ((u = curl_url()) == NULL)
-		return "cannot be checked: out of memory";
-	if (curl_url_set(u, CURLUPART_URL, s, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-		goto done;
-	if ((strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) &&
-	    host[0] != '\0')
-		why = NULL;
-done:
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return why;
 }
 
 /* ---- scalar parsers --------------------------------------------------- */
@@ -844,11 +819,11 @@ static const struct object_spec paths_spec = OBJ(paths_fields);
 
 static const struct field journal_fields[] = {
 	{ "url", p_string, offsetof(struct sbx_policy_http_sink, url),
-	    FN(check_url), false },
+	    FN(sbx_url_check), false },
 };
 static const struct field http_sink_fields[] = {
 	{ "url", p_string, offsetof(struct sbx_policy_http_sink, url),
-	    FN(check_url), true },
+	    FN(sbx_url_check), true },
 };
 static const struct field syslog_fields[] = {
 #define S struct sbx_policy_syslog
@@ -905,7 +880,7 @@ static const struct field metrics_fields[] = {
 #define S struct sbx_policy_metrics
 	{ "textfile_dir", p_path, offsetof(S, textfile_dir),
 	    FN(check_nonempty), false },
-	{ "pushgateway", p_string, offsetof(S, pushgateway), FN(check_url),
+	{ "pushgateway", p_string, offsetof(S, pushgateway), FN(sbx_url_check),
 	    false },
 	{ "job", p_string, offsetof(S, job), FN(check_label), false },
 	{ "instance", p_string, offsetof(S, instance), FN(check_label),

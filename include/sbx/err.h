@@ -58,6 +58,10 @@ struct sbx_err {
 int	sbx_err_set(struct sbx_err *err, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
+/* As sbx_err_set() with a va_list; leaves err->violation alone. */
+void	sbx_err_vset(struct sbx_err *err, int code, const char *fmt,
+	    va_list ap) __attribute__((format(printf, 3, 0)));
+
 /* A rejection: code SBX_EREJECT with violation type v. Returns it. */
 int	sbx_err_reject(struct sbx_err *err, enum sbx_violation v,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
