@@ -3,11 +3,13 @@
 #   lib/*.c keyring/*.c policy/*.c runtime-check/*.c sign/*.c verify/*.c
 #   audit/*.c                     -> build/libsbx.a
 #     (except tool mains, sbx-*.c, runtime-check/agent-*.c and
-#     runtime-check/front-*.c)
+#     runtime-check/lazy-*.c)
 #   */sbx-*.c                     -> bin/sbx-*   (one tool each)
 #   the guard (docs/guard.md)     -> bin/sbx-guard, bin/libsbxguard.so
-#     (front ends: FRONT_OBJ, libc and jansson only) and
-#     bin/libsbxguard-full.so (the rest, loaded on a cache miss)
+#     (front ends: FRONT_OBJ, no OpenSSL), bin/libsbxguard-full.so
+#     (OpenSSL: loaded on a miss or to write the event) and
+#     bin/libsbxguard-net.so (libcurl, libgit2: loaded by the full one
+#     for HTTP sinks, the Pushgateway and URL checks)
 #   tests/unit/check_*.c          -> build/tests/check_*   (check suites)
 #   tests/e2e/*.sh                -> run in order by `make check`
 #   tests/fuzz/fuzz_*.c           -> build/fuzz/fuzz_*     (libFuzzer)
@@ -36,7 +38,7 @@ comma	:= ,
 TOOL_SRC = $(wildcard */sbx-*.c)
 TOOLS	 = $(patsubst %.c,$(BIN)/%,$(notdir $(TOOL_SRC)))
 LIB_SRC	 = $(filter-out $(TOOL_SRC) runtime-check/agent-%.c \
-	   runtime-check/front-%.c, \
+	   runtime-check/lazy-%.c, \
 	   $(wildcard lib/*.c keyring/*.c policy/*.c runtime-check/*.c \
 	   sign/*.c verify/*.c audit/*.c))
 LIB_OBJ	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
@@ -45,7 +47,8 @@ UNITS	 = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS	 = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 AGENT_SRC = $(wildcard runtime-check/agent-*.c)
-AGENT	 = $(BIN)/libsbxguard.so $(BIN)/libsbxguard-full.so
+AGENT	 = $(BIN)/libsbxguard.so $(BIN)/libsbxguard-full.so \
+	   $(BIN)/libsbxguard-net.so
 E2E	 = $(sort $(wildcard tests/e2e/*.sh))
 
 .PHONY: all deps check unit e2e demo bench install fuzz fuzz-run san \
@@ -77,44 +80,56 @@ $(foreach t,$(filter-out runtime-check/sbx-guard.c,$(TOOL_SRC)), \
     $(eval $(call TOOL_RULE,$(t))))
 
 # The guard runs before every guarded JVM. Its front ends link only what
-# a start whose verdicts are all cached needs, with libc and jansson, so
-# that the link fails if any of it starts to need more; front-full.c
-# loads libsbxguard-full.so (OpenSSL, libcurl: the verifier, the audit
-# log, the metrics) on a miss or to write the event (docs/guard.md).
+# a start whose verdicts are all cached needs, without OpenSSL, so that
+# the link fails if any of it starts to need more; lazy-full.c loads
+# libsbxguard-full.so (the verifier, the audit log, the metrics) on a
+# miss or to write the event, and that one links without libcurl and
+# libgit2, which lazy-net.c loads from libsbxguard-net.so for HTTP sinks,
+# the Pushgateway and URL checks (docs/guard.md).
 FRONT_OBJ = $(patsubst %,$(BUILD)/obj/%.o,runtime-check/guard \
 	   runtime-check/guard_cache runtime-check/guard_exec \
 	   runtime-check/guard_file runtime-check/guard_path \
-	   runtime-check/jvmargs runtime-check/jvmtok policy/locate \
-	   policy/parse policy/policy policy/version lib/buf lib/err \
-	   lib/file lib/hex lib/manifest lib/provenance_name lib/zip)
+	   runtime-check/jvmargs runtime-check/jvmtok runtime-check/lazy \
+	   policy/locate policy/parse policy/policy policy/version lib/buf \
+	   lib/err lib/file lib/hex lib/manifest lib/provenance_name lib/zip)
 FRONT_LIBS = $(shell pkg-config --libs jansson zlib libdeflate)
-FULL_SYMS = $(shell sed -n 's/^[[:space:]]*\(sbx_[a-z0-9_]*\);$$/\1/p' \
-	   runtime-check/full.map)
+FULL_LIBS = $(shell pkg-config --libs libcrypto jansson zlib libdeflate) \
+	   -lpthread
+exports = $(addprefix -Wl$(comma)-u$(comma),$(shell sed -n \
+	   's/^[[:space:]]*\(sbx_[a-z0-9_]*\);$$/\1/p' $(1)))
+LAZY	 = $(BUILD)/obj/runtime-check/lazy
 
 $(BUILD)/libsbx-front.a: $(FRONT_OBJ)
 	rm -f $@ && ar rcs $@ $(FRONT_OBJ)
 
-$(BIN)/sbx-guard: $(BUILD)/obj/runtime-check/sbx-guard.o \
-    $(BUILD)/obj/runtime-check/front-full.o $(BUILD)/libsbx-front.a
+$(BIN)/sbx-guard: $(BUILD)/obj/runtime-check/sbx-guard.o $(LAZY)-full.o \
+    $(BUILD)/libsbx-front.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(AS_NEEDED) -o $@ $(filter %.o,$^) \
 	    $(BUILD)/libsbx-front.a $(FRONT_LIBS)
 
-$(BIN)/libsbxguard.so: $(AGENT_SRC) $(BUILD)/obj/runtime-check/front-full.o \
-    $(BUILD)/libsbx-front.a runtime-check/agent.map
+$(BIN)/libsbxguard.so: $(AGENT_SRC) $(LAZY)-full.o $(BUILD)/libsbx-front.a \
+    runtime-check/agent.map
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(JNI_CFLAGS) $(ALL_CFLAGS) -shared $(LDFLAGS) \
 	    $(AS_NEEDED) -Wl,-Bsymbolic,-z,defs \
 	    -Wl,--version-script=runtime-check/agent.map -o $@ $(AGENT_SRC) \
-	    $(BUILD)/obj/runtime-check/front-full.o $(BUILD)/libsbx-front.a \
-	    $(FRONT_LIBS)
+	    $(LAZY)-full.o $(BUILD)/libsbx-front.a $(FRONT_LIBS)
 
-$(BIN)/libsbxguard-full.so: $(BUILD)/libsbx.a runtime-check/full.map
+$(BIN)/libsbxguard-full.so: $(LAZY)-net.o $(BUILD)/libsbx.a \
+    runtime-check/full.map
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared $(LDFLAGS) $(AS_NEEDED) \
 	    -Wl,-Bsymbolic,-z,defs -Wl,--version-script=runtime-check/full.map \
-	    $(addprefix -Wl$(comma)-u$(comma),$(FULL_SYMS)) -o $@ \
-	    $(BUILD)/libsbx.a $(LDLIBS)
+	    $(call exports,runtime-check/full.map) -o $@ $(LAZY)-net.o \
+	    $(BUILD)/libsbx.a $(FULL_LIBS)
+
+$(BIN)/libsbxguard-net.so: $(BUILD)/libsbx.a runtime-check/net.map
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared $(LDFLAGS) $(AS_NEEDED) \
+	    -Wl,-Bsymbolic,-z,defs -Wl,--version-script=runtime-check/net.map \
+	    $(call exports,runtime-check/net.map) -o $@ $(BUILD)/libsbx.a \
+	    $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbx.a
 	@mkdir -p $(dir $@)

@@ -1,11 +1,16 @@
 /* lib/encode.c: base64, key ids and SHA-256 with OpenSSL. */
 /* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include <sbx/encode.h>
+#include <sbx/provenance.h>
 
 int
 sbx_b64_encode(struct sbx_buf *out, const void *in, size_t n,
@@ -92,4 +97,53 @@ sbx_sha256(unsigned char *out, const void *in, size_t n, struct sbx_err *err)
 	if (EVP_Digest(in, n, out, NULL, EVP_sha256(), NULL) != 1)
 		return sbx_err_ssl(err, SBX_EINTERNAL, "cannot hash");
 	return SBX_OK;
+}
+
+int
+sbx_sha256_fd(unsigned char out[32], int fd, const char *name,
+    struct sbx_err *err)
+{
+	static const size_t chunk = 1 << 20;
+	unsigned char *buf = NULL;
+	EVP_MD_CTX *md = NULL;
+	off_t off = 0;
+	ssize_t n;
+	int rc = SBX_EINTERNAL;
+
+	/* One pass in large reads: SHA-256, not I/O, sets the pace. */
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if ((buf = malloc(chunk)) == NULL || (md = EVP_MD_CTX_new()) == NULL) {
+		rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		rc = sbx_err_ssl(err, SBX_EINTERNAL, "cannot hash");
+		goto done;
+	}
+	for (;;) {
+		n = pread(fd, buf, chunk, off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			rc = sbx_err_set(err, SBX_EIO, "%s: %s", name,
+			    strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		if (EVP_DigestUpdate(md, buf, (size_t)n) != 1) {
+			rc = sbx_err_ssl(err, SBX_EINTERNAL, "cannot hash");
+			goto done;
+		}
+		off += n;
+	}
+	if (EVP_DigestFinal_ex(md, out, NULL) != 1) {
+		rc = sbx_err_ssl(err, SBX_EINTERNAL, "cannot hash");
+		goto done;
+	}
+	rc = SBX_OK;
+done:
+	EVP_MD_CTX_free(md);
+	free(buf);
+	return rc;
 }

@@ -14,12 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include <sbx/encode.h>
 #include <sbx/file.h>
 #include <sbx/metrics.h>
+
+#include "metrics_int.h"
 
 #ifndef SBX_VERSION
 #error "SBX_VERSION must come from the Makefile"
@@ -31,7 +32,6 @@
 #define STATE_VERSION	1
 #define STATE_FORMAT	"sbx-metrics-state"
 #define STATE_MAX	(16u * 1024 * 1024)
-#define PUSH_REPLY_MAX	200
 #define LOCK_POLL_NS	1000000L
 
 enum kind { COUNTER, GAUGE, HISTOGRAM };
@@ -943,57 +943,6 @@ done:
 
 /* Pushgateway */
 
-struct reply {
-	char	 text[PUSH_REPLY_MAX + 1];
-	size_t	 len;
-};
-
-static size_t
-reply_keep(char *data, size_t size, size_t n, void *arg)
-{
-	struct reply *r = arg;
-	size_t room = PUSH_REPLY_MAX - r->len, len = size * n;
-
-	memcpy(r->text + r->len, data, len < room ? len : room);
-	r->len += len < room ? len : room;
-	r->text[r->len] = '\0';
-	return len;
-}
-
-/*
- * scheme://host:port of the gateway URL: the target label, and what
- * messages name, so that credentials in the URL never leave it.
- */
-static int
-push_target(char *out, size_t n, const char *url, struct sbx_err *err)
-{
-	char *scheme = NULL, *host = NULL, *port = NULL;
-	CURLU *u;
-	int rc = SBX_ECONFIG;
-
-	snprintf(out, n, "invalid");
-	if ((u = curl_url()) == NULL)
-		return sbx_err_set(err, SBX_ENOMEM, "out of memory");
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
-	    CURLUE_OK ||
-	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-		sbx_err_set(err, SBX_ECONFIG, "metrics: pushgateway is not an "
-		    "http or https URL");
-		goto done;
-	}
-	snprintf(out, n, "%s://%s:%s", scheme, host, port);
-	rc = SBX_OK;
-done:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
-	return rc;
-}
-
 /* "/NAME@base64/VALUE": survives any byte, "/" and "" included. */
 static int
 put_group(struct sbx_buf *b, const char *name, const char *value,
@@ -1047,67 +996,6 @@ push_url(struct sbx_buf *url, const struct sbx_metrics_conf *conf,
 	return sbx_buf_terminate(url, err);
 }
 
-/* PUT body as the group's whole content, within ms milliseconds. */
-static int
-push_body(const char *url, const char *target, const struct sbx_buf *body,
-    long ms, struct sbx_err *err)
-{
-	char cerr[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hdr = NULL, *h;
-	struct reply reply = { .len = 0 };
-	long status = 0;
-	CURLcode cc;
-	CURL *c;
-	int rc = SBX_EIO;
-
-	if (ms < 1)
-		return sbx_err_set(err, SBX_EIO, "%s: no time left in the "
-		    "budget", target);
-	if ((c = curl_easy_init()) == NULL)
-		return sbx_err_set(err, SBX_ENOMEM, "%s: cannot start curl",
-		    target);
-	h = curl_slist_append(NULL, "Content-Type: text/plain; version=0.0.4");
-	if (h != NULL)
-		hdr = curl_slist_append(h, "Expect:");
-	if (hdr == NULL) {
-		curl_slist_free_all(h);
-		rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
-		goto done;
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->p);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)body->len);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	/* Inside a JVM no signal may be raised to time out a lookup. */
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, reply_keep);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply);
-
-	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
-		rc = sbx_err_set(err, SBX_EIO, "%s: push failed: %s", target,
-		    cerr[0] != '\0' ? cerr : curl_easy_strerror(cc));
-		goto done;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status > 299) {
-		reply.text[strcspn(reply.text, "\r\n")] = '\0';
-		rc = sbx_err_set(err, SBX_EIO, "%s: push refused with HTTP "
-		    "%ld: %s", target, status, reply.text);
-		goto done;
-	}
-	rc = SBX_OK;
-done:
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(c);
-	return rc;
-}
-
 static long
 ms_left(double deadline)
 {
@@ -1145,7 +1033,8 @@ push_state(const char *url, const char *target, const struct paths *p,
 		body.len = 0;
 		if ((rc = set_render(&body, &st, err)) != SBX_OK)
 			break;
-		rc = push_body(url, target, &body, ms_left(deadline), err);
+		rc = sbx_metrics__push_body(url, target, &body,
+		    ms_left(deadline), err);
 		if (rc != SBX_OK)
 			break;
 		pushed = st.seq;
@@ -1201,8 +1090,8 @@ flush_push(struct sbx_metrics *m, const struct sbx_metrics_conf *conf,
 		rc = set_render(&body, &m->set, err);
 		pthread_mutex_unlock(&m->mu);
 		if (rc == SBX_OK)
-			rc = push_body((const char *)url.p, target, &body,
-			    ms_left(deadline), err);
+			rc = sbx_metrics__push_body((const char *)url.p,
+			    target, &body, ms_left(deadline), err);
 	}
 done:
 	if (rc != SBX_OK) {
@@ -1456,8 +1345,8 @@ sbx_metrics_flush(struct sbx_metrics *m, const struct sbx_metrics_conf *conf,
 
 	assert(m != NULL && conf != NULL);
 	if (conf->pushgateway != NULL) {
-		prc = push_target(target, sizeof(target), conf->pushgateway,
-		    &perr);
+		prc = sbx_metrics__push_target(target, sizeof(target),
+		    conf->pushgateway, &perr);
 		/* At 0 before any failure: increase() sees the first. */
 		pthread_mutex_lock(&m->mu);
 		if (prc == SBX_OK)

@@ -236,78 +236,6 @@ done:
 	return rc;
 }
 
-void
-sbx_time_format(char *out, size_t n, int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, n, "1970-01-01T00:00:00Z");
-}
-
-/* n decimal digits at s into *v. */
-static bool
-digits(int *v, const char *s, int n)
-{
-	int i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return true;
-}
-
-int
-sbx_time_parse(int64_t *out, const char *s)
-{
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	struct tm tm = { 0 };
-	const char *p;
-	time_t t;
-
-	*out = 0;
-	if (strlen(s) < 20 || !digits(&y, s, 4) || s[4] != '-' ||
-	    !digits(&mo, s + 5, 2) || s[7] != '-' || !digits(&d, s + 8, 2) ||
-	    (s[10] != 'T' && s[10] != 't') || !digits(&h, s + 11, 2) ||
-	    s[13] != ':' || !digits(&mi, s + 14, 2) || s[16] != ':' ||
-	    !digits(&sec, s + 17, 2))
-		return SBX_EREJECT;
-	p = s + 19;
-	if (*p == '.') {
-		if (!isdigit((unsigned char)p[1]))
-			return SBX_EREJECT;
-		for (p++; isdigit((unsigned char)*p); p++)
-			continue;
-	}
-	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
-		sign = 0;
-	else if ((*p == '+' || *p == '-') && strlen(p) == 6 &&
-	    digits(&oh, p + 1, 2) && p[3] == ':' && digits(&om, p + 4, 2) &&
-	    oh < 24 && om < 60)
-		sign = *p == '+' ? 1 : -1;
-	else
-		return SBX_EREJECT;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60)
-		return SBX_EREJECT;
-
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	if ((t = timegm(&tm)) == (time_t)-1 || tm.tm_mday != d)
-		return SBX_EREJECT;	/* February 30th and the like */
-	*out = (int64_t)t - sign * (oh * 3600 + om * 60);
-	return SBX_OK;
-}
-
 /* Set key to a new string value when v is not NULL. */
 static int
 put_str(json_t *o, const char *key, const char *v)
@@ -477,55 +405,6 @@ sbx_statement_write(struct sbx_buf *out, const char *name,
 		rc = sbx_buf_puts(out, text, err);
 	free(text);
 	json_decref(doc);
-	return rc;
-}
-
-int
-sbx_sha256_fd(unsigned char out[32], int fd, const char *name,
-    struct sbx_err *err)
-{
-	static const size_t chunk = 1 << 20;
-	unsigned char *buf = NULL;
-	EVP_MD_CTX *md = NULL;
-	off_t off = 0;
-	ssize_t n;
-	int rc = SBX_EINTERNAL;
-
-	/* One pass in large reads: SHA-256, not I/O, sets the pace. */
-	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	if ((buf = malloc(chunk)) == NULL || (md = EVP_MD_CTX_new()) == NULL) {
-		rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
-		goto done;
-	}
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-		rc = sbx_err_ssl(err, SBX_EINTERNAL, "cannot hash");
-		goto done;
-	}
-	for (;;) {
-		n = pread(fd, buf, chunk, off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			rc = sbx_err_set(err, SBX_EIO, "%s: %s", name,
-			    strerror(errno));
-			goto done;
-		}
-		if (n == 0)
-			break;
-		if (EVP_DigestUpdate(md, buf, (size_t)n) != 1) {
-			rc = sbx_err_ssl(err, SBX_EINTERNAL, "cannot hash");
-			goto done;
-		}
-		off += n;
-	}
-	if (EVP_DigestFinal_ex(md, out, NULL) != 1) {
-		rc = sbx_err_ssl(err, SBX_EINTERNAL, "cannot hash");
-		goto done;
-	}
-	rc = SBX_OK;
-done:
-	EVP_MD_CTX_free(md);
-	free(buf);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -188,9 +189,13 @@ since(const struct timespec *t0)
 }
 
 /*
- * Writes the check's audit event and metrics, then, once the JVM has
- * run every premain, the time that took: off the start-up path. The
- * mutex only hands over the measurement; the guard is only read.
+ * Writes the check's audit event and metrics once the JVM has run every
+ * premain (or is ending), then the time that took: off the start-up
+ * path, and after the JVM's own early dlopen() calls, which loading
+ * the full library (OpenSSL) here would hold up on the loader's lock;
+ * at the lowest priority, so that it takes no CPU from the start. A
+ * refusal is written before the JVM stops, in Agent_OnLoad. The mutex
+ * only hands over the measurement; the guard is only read.
  */
 static void *
 reporter(void *arg)
@@ -198,13 +203,14 @@ reporter(void *arg)
 	struct sbx_err err = { 0 };
 	bool known;
 
-	if (!A.reported && sbx_guard_report(A.g, 0, NULL, &err) != SBX_OK)
-		say("audit log not written: %s", err.msg);
 	pthread_mutex_lock(&A.mu);
 	while (!A.premain_known && !A.stop)
 		pthread_cond_wait(&A.cv, &A.mu);
 	known = A.premain_known;
 	pthread_mutex_unlock(&A.mu);
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
+	if (!A.reported && sbx_guard_report(A.g, 0, NULL, &err) != SBX_OK)
+		say("audit log not written: %s", err.msg);
 	if (known && sbx_guard_report_premain(A.g, A.premain, &err) != SBX_OK)
 		say("metrics not written: %s", err.msg);
 	return arg;
@@ -228,7 +234,7 @@ recheck(void)
 	say("%s", err.msg);
 	if (sbx_guard_report(A.g, 0, NULL, &rerr) != SBX_OK)
 		say("audit log not written: %s", rerr.msg);
-	_exit(1);
+	_exit(SBX_GUARD_REFUSED_STATUS);
 }
 
 static void JNICALL

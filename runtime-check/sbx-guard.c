@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,7 +120,8 @@ report(struct sbx_guard *g, const struct opts *o)
  * does not wait for the audit log's and the metrics' fsync (3 ms here
  * on a quiet disk, tens on a busy one: docs/guard.md). It is forked
  * twice, so that java, which this process becomes, never has a child
- * it did not start and would leave unreaped.
+ * it did not start and would leave unreaped. It runs at the lowest
+ * priority: loading OpenSSL and writing are not to slow the JVM's start.
  */
 static void
 report_later(struct sbx_guard *g, const struct opts *o)
@@ -133,6 +135,7 @@ report_later(struct sbx_guard *g, const struct opts *o)
 	}
 	if (pid == 0) {
 		if (fork() == 0) {
+			(void)setpriority(PRIO_PROCESS, 0, 19);
 			if ((null = open("/dev/null", O_RDWR)) != -1) {
 				(void)dup2(null, STDIN_FILENO);
 				(void)dup2(null, STDOUT_FILENO);

@@ -1,15 +1,16 @@
-/* runtime-check/front-full.c: the guard's slow half, loaded when needed. */
+/* runtime-check/lazy-full.c: the guard's slow half, loaded when needed. */
 /* SPDX-License-Identifier: ISC */
 /*
  * sbx-guard and libsbxguard.so run before every guarded JVM, and most
  * starts find every verdict in the cache (docs/guard.md). What such a
  * start needs (the option parser, the policy, the cache, the path rules)
- * links against libc and jansson only. Verifying a JAR, loading the
- * keyring, checking a URL and writing the audit event and the metrics
- * need OpenSSL, libcurl and their forty-odd dependencies, whose mere
- * loading costs more than the whole cached check: those live in
- * libsbxguard-full.so, beside the front end, and this file stands in
- * for them, loading that library the first time one is called.
+ * links against libc, jansson and the two inflaters only. Verifying a
+ * JAR, loading the keyring and writing the audit event and the metrics
+ * need OpenSSL, whose loading alone costs more than the whole cached
+ * check: those live in libsbxguard-full.so, beside the front end, and
+ * this file stands in for them, loading that library the first time
+ * one is called. (What needs libcurl and libgit2, with their forty-odd
+ * dependencies, is one step further: runtime-check/lazy-net.c.)
  *
  * Each function here has the name and the type of the one it stands
  * for (the headers say so to the compiler). The full library is linked
@@ -17,15 +18,9 @@
  * here. If it cannot be loaded, every call fails with the reason, and
  * a failure is a refusal: nothing here can turn into a pass.
  */
-#include <dlfcn.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/auxv.h>
-#include <unistd.h>
 
 #include <sbx/encode.h>
 #include <sbx/err.h>
@@ -34,6 +29,8 @@
 #include <sbx/provenance.h>
 #include <sbx/root.h>
 #include <sbx/url.h>
+
+#include "lazy.h"
 
 #define FULL_NAME	"libsbxguard-full.so"
 
@@ -67,96 +64,27 @@ static pthread_once_t full_once = PTHREAD_ONCE_INIT;
 static struct sbx_err full_err;		/* why it could not be loaded */
 static bool full_ok;
 
-/*
- * The folder of the front end: for libsbxguard.so the path it was
- * loaded from, for sbx-guard the kernel's name of the executable
- * (argv[0], which dladdr() would give, is the caller's to choose).
- */
-static int
-front_dir(char *out, size_t n)
-{
-	Dl_info me, exe;
-	char path[PATH_MAX];
-	ssize_t len;
-
-	if (dladdr((void *)front_dir, &me) == 0 ||
-	    dladdr((void *)getauxval(AT_PHDR), &exe) == 0)
-		return -1;
-	if (me.dli_fbase != exe.dli_fbase) {
-		if (realpath(me.dli_fname, path) == NULL)
-			return -1;
-	} else {
-		len = readlink("/proc/self/exe", path, sizeof(path) - 1);
-		if (len <= 0)
-			return -1;
-		path[len] = '\0';
-	}
-	*strrchr(path, '/') = '\0';
-	return snprintf(out, n, "%s", path) < (int)n ? 0 : -1;
-}
-
-/*
- * Beside the front end (the build tree; an installed libsbxguard.so),
- * else in ../lib/sbx (an installed sbx-guard). Never from a path the
- * environment names: whoever sets JAVA_TOOL_OPTIONS must not be able to
- * choose the code that decides.
- */
-static void *
-full_open(struct sbx_err *err)
-{
-	static const char *const where[] = { "/", "/../lib/sbx/" };
-	const char *why = "not found beside the guard";
-	char dir[PATH_MAX], path[PATH_MAX + 64];
-	void *h = NULL;
-	size_t i;
-
-	if (front_dir(dir, sizeof(dir)) != 0) {
-		sbx_err_set(err, SBX_EIO, "cannot find the guard's own folder");
-		return NULL;
-	}
-	for (i = 0; h == NULL && i < sizeof(where) / sizeof(where[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s%s", dir, where[i],
-		    FULL_NAME);
-		if (access(path, F_OK) != 0)
-			continue;
-		if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
-			why = dlerror();
-	}
-	if (h == NULL)
-		sbx_err_set(err, SBX_EIO, "cannot load %s: %s", FULL_NAME, why);
-	return h;
-}
-
-static bool
-full_sym(void *h, void *fn, const char *name)
-{
-	void *p = dlsym(h, name);
-
-	memcpy(fn, &p, sizeof(p));
-	return p != NULL;
-}
-
 static void
 full_load_once(void)
 {
 	void *h;
 
-	if ((h = full_open(&full_err)) == NULL)
+	if ((h = sbx_lazy_open(FULL_NAME, &full_err)) == NULL)
 		return;
-	full_ok = full_sym(h, &F.artifact_verify_fd, "sbx_artifact_verify_fd") &&
-	    full_sym(h, &F.keyring_expires, "sbx_keyring_expires") &&
-	    full_sym(h, &F.keyring_find, "sbx_keyring_find") &&
-	    full_sym(h, &F.keyring_free, "sbx_keyring_free") &&
-	    full_sym(h, &F.keyring_load, "sbx_keyring_load") &&
-	    full_sym(h, &F.keyring_load_rooted, "sbx_keyring_load_rooted") &&
-	    full_sym(h, &F.guard_report, "sbx_guard_report") &&
-	    full_sym(h, &F.guard_report_violation,
-	    "sbx_guard_report_violation") &&
-	    full_sym(h, &F.guard_report_premain,
-	    "sbx_guard_report_premain") &&
-	    full_sym(h, &F.sha256, "sbx_sha256") &&
-	    full_sym(h, &F.sha256_fd, "sbx_sha256_fd") &&
-	    full_sym(h, &F.url_check, "sbx_url_check");
+#define SYM(f, name)	sbx_lazy_sym(h, &F.f, name)
+	full_ok = SYM(artifact_verify_fd, "sbx_artifact_verify_fd") &&
+	    SYM(keyring_expires, "sbx_keyring_expires") &&
+	    SYM(keyring_find, "sbx_keyring_find") &&
+	    SYM(keyring_free, "sbx_keyring_free") &&
+	    SYM(keyring_load, "sbx_keyring_load") &&
+	    SYM(keyring_load_rooted, "sbx_keyring_load_rooted") &&
+	    SYM(guard_report, "sbx_guard_report") &&
+	    SYM(guard_report_violation, "sbx_guard_report_violation") &&
+	    SYM(guard_report_premain, "sbx_guard_report_premain") &&
+	    SYM(sha256, "sbx_sha256") &&
+	    SYM(sha256_fd, "sbx_sha256_fd") &&
+	    SYM(url_check, "sbx_url_check");
+#undef SYM
 	if (!full_ok)
 		sbx_err_set(&full_err, SBX_EIO, "%s: a function is missing: "
 		    "not the one built with this guard", FULL_NAME);

@@ -1,0 +1,21 @@
+/* runtime-check/lazy.h: load a part of sbx the first time it is needed. */
+#ifndef SBX_LAZY_H
+#define SBX_LAZY_H
+
+#include <stdbool.h>
+
+#include <sbx/err.h>
+
+/*
+ * dlopen() NAME, RTLD_NOW | RTLD_LOCAL, from beside the program or
+ * library this code is part of, else from ../lib/sbx there (an
+ * installed sbx-guard). Never from a path the environment names:
+ * whoever sets JAVA_TOOL_OPTIONS must not choose the code that decides.
+ * NULL with err set (SBX_EIO) when it cannot be loaded.
+ */
+void	*sbx_lazy_open(const char *name, struct sbx_err *err);
+
+/* *(void **)fn = the address of symbol name in h; false if none. */
+bool	 sbx_lazy_sym(void *h, void *fn, const char *name);
+
+#endif
