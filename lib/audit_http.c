@@ -1,4 +1,4 @@
-/* lib/audit_http.c: audit events to an HTTP sink (journal-remote, Loki, OTLP). */
+/* lib/audit_http.c: audit events to HTTP sinks (journal-remote, Loki, OTLP). */
 /* SPDX-License-Identifier: ISC */
 /*
  * Apart from lib/audit_net.c (syslog, local sockets) so that a guarded

@@ -18,6 +18,7 @@
 #include <sbx/url.h>
 
 #include "locate.h"
+#include "parse.h"
 
 #define PATH_DEPTH	8		/* deepest: a.b.c.d, a[i].b[j] */
 
@@ -29,6 +30,8 @@ struct pctx {
 	const char	*dir;		/* the policy's folder */
 	struct sbx_jstep path[PATH_DEPTH];
 	size_t		 depth;
+	unsigned	 flags;		/* SBX_POLICY_DEFER_URLS */
+	bool		 deferred;	/* a URL was left unchecked */
 	struct sbx_err	*err;
 };
 
@@ -253,6 +256,10 @@ want_string(struct pctx *c, json_t *j, const struct field *f,
 	if (!json_is_string(j))
 		return fail(c, true, "must be a string");
 	*out = json_string_value(j);
+	if (check == sbx_url_check && (c->flags & SBX_POLICY_DEFER_URLS)) {
+		c->deferred = true;
+		return SBX_OK;
+	}
 	if (check != NULL && (why = check(*out)) != NULL)
 		return fail(c, true, "%s", why);
 	return SBX_OK;
@@ -1098,6 +1105,13 @@ int
 sbx_policy_parse_mem(struct sbx_policy **out, const void *buf, size_t len,
     const char *name, const char *dir, struct sbx_err *err)
 {
+	return sbx_policy__parse(out, buf, len, name, dir, 0, err);
+}
+
+int
+sbx_policy__parse(struct sbx_policy **out, const void *buf, size_t len,
+    const char *name, const char *dir, unsigned flags, struct sbx_err *err)
+{
 	struct pctx c = { 0 };
 	struct sbx_policy *p = NULL;
 	json_error_t je;
@@ -1109,6 +1123,7 @@ sbx_policy_parse_mem(struct sbx_policy **out, const void *buf, size_t len,
 	c.name = name;
 	c.text = buf;
 	c.len = len;
+	c.flags = flags;
 	c.err = err;
 
 	if ((absdir = absolute_dir(dir)) == NULL) {
@@ -1136,6 +1151,7 @@ sbx_policy_parse_mem(struct sbx_policy **out, const void *buf, size_t len,
 	}
 	if ((rc = keep_text(p, buf, len, err)) != SBX_OK)
 		goto done;
+	p->urls_unchecked = c.deferred;
 
 	*out = p;
 	p = NULL;

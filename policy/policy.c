@@ -14,6 +14,7 @@
 #include <sbx/policy.h>
 
 #include "locate.h"
+#include "parse.h"
 
 #define POLICY_MAX	(1024 * 1024)	/* far above any real policy */
 #define CLOCK_SKEW	300		/* seconds a build may be ahead */
@@ -43,8 +44,8 @@ read_policy(struct sbx_buf *text, char **dir, const char *path,
 }
 
 int
-sbx_policy_load(struct sbx_policy **out, const char *path,
-    struct sbx_err *err)
+sbx_policy_load_flags(struct sbx_policy **out, const char *path,
+    unsigned flags, struct sbx_err *err)
 {
 	struct sbx_buf text = { 0 };
 	char *dir = NULL;
@@ -52,11 +53,18 @@ sbx_policy_load(struct sbx_policy **out, const char *path,
 
 	*out = NULL;
 	if ((rc = read_policy(&text, &dir, path, err)) == SBX_OK)
-		rc = sbx_policy_parse_mem(out, text.p, text.len, path, dir,
-		    err);
+		rc = sbx_policy__parse(out, text.p, text.len, path, dir,
+		    flags, err);
 	sbx_buf_free(&text);
 	free(dir);
 	return rc;
+}
+
+int
+sbx_policy_load(struct sbx_policy **out, const char *path,
+    struct sbx_err *err)
+{
+	return sbx_policy_load_flags(out, path, 0, err);
 }
 
 static void

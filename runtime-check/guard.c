@@ -145,6 +145,40 @@ reset(struct sbx_guard *g)
 	g->verdict = SBX_GUARD_REFUSED;
 }
 
+/*
+ * Checking the policy's URLs loads libcurl and some forty libraries
+ * with it, more than a cached start costs: they are left unchecked
+ * when the cache says a guard checked them in this very file before
+ * (its identity, taken before the read, unchanged since); else the
+ * policy is loaded again, checking them, and that is written down.
+ */
+static int
+load_policy(struct sbx_guard *g, const char *path, struct sbx_err *err)
+{
+	struct stat st;
+	struct gid before = { .present = false };
+	int rc;
+
+	if (stat(path, &st) == 0)
+		gid_from_stat(&before, &st);
+	rc = sbx_policy_load_flags(&g->policy, path, SBX_POLICY_DEFER_URLS,
+	    err);
+	if (rc != SBX_OK || !g->policy->urls_unchecked)
+		return rc;
+	gcache_open(g);
+	if (before.present && gid_eq(&before, &g->cache.policy) &&
+	    gcache_policy_checked(g))
+		return SBX_OK;
+	sbx_policy_free(g->policy);
+	g->policy = NULL;
+	if ((rc = sbx_policy_load(&g->policy, path, err)) != SBX_OK)
+		return rc;
+	gcache_open(g);
+	if (before.present && gid_eq(&before, &g->cache.policy))
+		gcache_policy_put(g);
+	return SBX_OK;
+}
+
 int
 sbx_guard_new(struct sbx_guard **out, const struct sbx_guard_conf *conf,
     struct sbx_err *err)
@@ -159,7 +193,7 @@ sbx_guard_new(struct sbx_guard **out, const struct sbx_guard_conf *conf,
 	g->conf = *conf;
 	g->verdict = SBX_GUARD_REFUSED;
 	if (conf->policy != NULL)
-		rc = sbx_policy_load(&g->policy, conf->policy, err);
+		rc = load_policy(g, conf->policy, err);
 	else if (conf->keyring != NULL)
 		rc = sbx_policy_default(&g->policy, conf->keyring, err);
 	else

@@ -317,3 +317,55 @@ gcache_put(struct sbx_guard *g, const struct gfile *f)
 	free(text);
 	json_decref(j);
 }
+
+/*
+ * A policy whose URLs a guard has checked (sbx_policy_load_flags()): an
+ * entry named by the policy file's device and inode, holding its full
+ * identity. An edit changes the identity, so the next guard checks
+ * again.
+ */
+static bool
+policy_entry_path(char *out, size_t n, const struct sbx_guard *g)
+{
+	int len;
+
+	len = snprintf(out, n, "%s/policy-%llx-%llx.json", g->cache.dir,
+	    (unsigned long long)g->cache.policy.dev,
+	    (unsigned long long)g->cache.policy.ino);
+	return g->cache.policy.present && len > 0 && (size_t)len < n;
+}
+
+bool
+gcache_policy_checked(const struct sbx_guard *g)
+{
+	char path[PATH_MAX];
+	json_t *j;
+	bool ok;
+
+	if (!g->cache.usable || !policy_entry_path(path, sizeof(path), g) ||
+	    (j = load_entry(path, g->cache.owner)) == NULL)
+		return false;
+	ok = json_integer_value(json_object_get(j, "v")) == CACHE_VERSION &&
+	    gid_matches(json_object_get(j, "policy"), &g->cache.policy) &&
+	    json_is_true(json_object_get(j, "urls_checked"));
+	json_decref(j);
+	return ok;
+}
+
+void
+gcache_policy_put(const struct sbx_guard *g)
+{
+	char path[PATH_MAX], *text;
+	json_t *j;
+
+	if (!g->cache.writable || !policy_entry_path(path, sizeof(path), g) ||
+	    (j = json_pack("{s:i, s:s, s:o, s:b}", "v", CACHE_VERSION, "path",
+	    g->policy->path, "policy", gid_json(&g->cache.policy),
+	    "urls_checked", 1)) == NULL)
+		return;
+	if ((text = json_dumps(j, JSON_COMPACT)) != NULL)
+		(void)sbx_file_write_atomic(path, text, strlen(text), 0644,
+		    NULL);
+	free(text);
+	json_decref(j);
+}

@@ -132,6 +132,8 @@ int	gpath_check(struct sbx_guard *g, const char *path,
 void	gcache_open(struct sbx_guard *g);
 bool	gcache_get(struct sbx_guard *g, struct gfile *f);
 void	gcache_put(struct sbx_guard *g, const struct gfile *f);
+bool	gcache_policy_checked(const struct sbx_guard *g);
+void	gcache_policy_put(const struct sbx_guard *g);
 
 /* guard_file.c */
 int	gfile_open(struct sbx_guard *g, struct gfile *f, struct sbx_err *err);

@@ -177,6 +177,7 @@ struct sbx_policy {
 	char	*tenant;	/* default "default" */
 	unsigned char *text;	/* the file's bytes; NULL: default policy */
 	size_t	 text_len;
+	bool	 urls_unchecked;	/* SBX_POLICY_DEFER_URLS left some */
 	struct sbx_policy_provenance provenance;
 	struct sbx_policy_signer *signers;	/* default none: any key */
 	size_t	 n_signers;
@@ -200,6 +201,18 @@ struct sbx_policy {
  */
 int	sbx_policy_load(struct sbx_policy **out, const char *path,
 	    struct sbx_err *err);
+
+/*
+ * As sbx_policy_load(), with flags. SBX_POLICY_DEFER_URLS leaves the
+ * URLs (sinks, Pushgateway) unchecked and sets urls_unchecked if there
+ * were any: checking them loads libcurl, which costs a guarded JVM start
+ * more than its whole cached check (docs/guard.md). Such a policy must
+ * not be used before its URLs are known to be good: loaded again without
+ * the flag, or vouched for by an earlier load of the same file.
+ */
+#define SBX_POLICY_DEFER_URLS	0x1u
+int	sbx_policy_load_flags(struct sbx_policy **out, const char *path,
+	    unsigned flags, struct sbx_err *err);
 
 /*
  * The same from len bytes in memory: name is used in messages and kept

@@ -1049,6 +1049,44 @@ START_TEST(load_names_the_file_in_errors)
 }
 END_TEST
 
+/* The guard defers URL checks; everything else is still checked. */
+START_TEST(deferred_urls_are_flagged_not_checked)
+{
+	struct sbx_err err = { 0 };
+	struct sbx_policy *p = NULL;
+	char path[PATH_MAX * 2];
+
+	make_tmpdir();
+	write_file("policy.json", "{\"keyring\": \"k\", \"metrics\": "
+	    "{\"pushgateway\": \"ftp://x\"}}\n");
+	write_file("plain.json", "{\"keyring\": \"k\"}\n");
+	write_file("bad.json", "{\"keyring\": \"k\", \"metrics\": "
+	    "{\"pushgateway\": \"ftp://x\"}, \"mode\": \"loud\"}\n");
+
+	snprintf(path, sizeof(path), "%s/policy.json", tmpdir);
+	ck_assert_int_eq(sbx_policy_load(&p, path, &err), SBX_ECONFIG);
+	ck_assert_ptr_null(p);
+	ck_assert_int_eq(sbx_policy_load_flags(&p, path,
+	    SBX_POLICY_DEFER_URLS, &err), SBX_OK);
+	ck_assert(p->urls_unchecked);
+	ck_assert_str_eq(p->metrics.pushgateway, "ftp://x");
+	sbx_policy_free(p);
+
+	snprintf(path, sizeof(path), "%s/plain.json", tmpdir);
+	ck_assert_int_eq(sbx_policy_load_flags(&p, path,
+	    SBX_POLICY_DEFER_URLS, &err), SBX_OK);
+	ck_assert(!p->urls_unchecked);
+	sbx_policy_free(p);
+
+	snprintf(path, sizeof(path), "%s/bad.json", tmpdir);
+	ck_assert_int_eq(sbx_policy_load_flags(&p, path,
+	    SBX_POLICY_DEFER_URLS, &err), SBX_ECONFIG);
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_nonnull(strstr(err.msg, "mode"));
+	remove_tmpdir();
+}
+END_TEST
+
 START_TEST(load_missing_file_is_eio)
 {
 	struct sbx_err err = { 0 };
@@ -1980,6 +2018,7 @@ policy_suite(void)
 	tcase_add_test(tc, paths_resolve_against_the_policy_folder);
 	tcase_add_test(tc, relative_policy_path_gives_absolute_keyring);
 	tcase_add_test(tc, load_names_the_file_in_errors);
+	tcase_add_test(tc, deferred_urls_are_flagged_not_checked);
 	tcase_add_test(tc, load_missing_file_is_eio);
 	tcase_add_test(tc, load_refuses_huge_file);
 	tcase_add_test(tc, check_file_accepts_policy_with_readable_keyring);

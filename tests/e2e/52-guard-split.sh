@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# What a guarded start loads (docs/guard.md, "What it costs"): the front
+# ends link neither OpenSSL nor libcurl, a start whose verdicts are all
+# cached loads neither, the event is still written and pushed by the
+# detached writer, a policy's URLs are checked once per version of the
+# file, and a guard that cannot load its full library refuses.
+. "$(dirname "$0")/lib/common.sh"
+. "$TOP/tests/lib/services.sh"
+SVC_DIR=$WORK/svc
+svc_init
+trap 'svc_stop_all; at_exit' EXIT
+cd "$WORK"
+
+MAIN="-cp $WORK/java/app.jar org.sbx.testapp.Main"
+PREMAIN="sbx-test-agent premain ran"
+
+# --- artifacts ----------------------------------------------------------
+sh "$TOP/tests/java/build.sh" "$WORK/java" >/dev/null
+sbx-keyring generate --key k.key --cert k.crt --subject "CN=split" \
+	--no-passphrase >/dev/null
+sbx-keyring init keyring.json >/dev/null
+sbx-keyring add keyring.json --cert k.crt --name k --role jar,provenance \
+	>/dev/null
+sbx-sign -q --key k.key --cert k.crt --no-passphrase -o agent.jar \
+	java/agent.jar
+svc_start_pushgateway
+mkdir prom
+cat >policy.json <<EOF
+{
+  "keyring": "keyring.json",
+  "tenant": "split",
+  "audit": { "file": "audit.jsonl" },
+  "metrics": { "textfile_dir": "prom", "pushgateway": "$SVC_PGW_URL",
+    "job": "split" }
+}
+EOF
+
+# --- what each part links -------------------------------------------------
+libs() { ldd "$1" | awk '{print $1}'; }
+for f in sbx-guard libsbxguard.so; do
+	if libs "$SBX_BIN/$f" | grep -qE 'libcrypto|libssl|libcurl|libgit2'
+	then fail "$f links $(libs "$SBX_BIN/$f" | tr '\n' ' ')"
+	else ok "$f links no OpenSSL, libcurl or libgit2"; fi
+done
+if libs "$SBX_BIN/libsbxguard-full.so" | grep -q libcrypto &&
+    ! libs "$SBX_BIN/libsbxguard-full.so" | grep -qE 'libcurl|libgit2'
+then ok "the full library links OpenSSL, not libcurl or libgit2"
+else fail "libsbxguard-full.so: $(libs "$SBX_BIN/libsbxguard-full.so" |
+	tr '\n' ' ')"; fi
+
+# guard_loads LOG: the libraries the guard's own process (the first pid
+# in LD_DEBUG's log, the one that becomes java) loaded before java.
+guard_loads() {
+	local pid
+	pid=$(awk -F: 'NR == 1 { gsub(/[ \t]/, "", $1); print $1 }' "$1")
+	awk -v p="$pid" -F: '{ gsub(/[ \t]/, "", $1) }
+	    $1 == p && /execve|transferring control: \/bin\/true/ { exit }
+	    $1 == p && /file=/ { sub(/.*file=/, ""); sub(/ .*/, "");
+	    print }' "$1" | sort -u
+}
+
+# --- the first start: a miss, the policy's URL checked -------------------
+expect 0 "first start through sbx-guard" \
+	sbx-guard --policy policy.json -- java -javaagent:agent.jar $MAIN
+case "$out" in *"$PREMAIN"*) ok "the agent ran" ;;
+*) fail "no premain: $out" ;; esac
+if ls .sbx-guard-cache/policy-*.json >/dev/null 2>&1; then
+	ok "the policy's URLs are on record as checked"
+else fail "no policy entry in $(ls .sbx-guard-cache)"; fi
+
+# --- a cached start loads no OpenSSL and no libcurl -----------------------
+LD_DEBUG=files sbx-guard --policy policy.json -- /bin/true \
+	-javaagent:agent.jar 2>ld.log >/dev/null || fail "cached start failed"
+loads=$(guard_loads ld.log | tr '\n' ' ')
+case "$loads" in
+*libjansson*) ok "the guard's loads were read ($loads)" ;;
+*) fail "cannot read the guard's loads from LD_DEBUG: $loads" ;;
+esac
+case "$loads" in
+*libsbxguard-full*|*libcrypto*|*libcurl*|*libsbxguard-net*)
+	fail "a cached start loaded: $loads" ;;
+*) ok "a cached start loads neither OpenSSL nor libcurl" ;;
+esac
+
+# The detached writer (lowest priority) still writes every event and
+# pushes the count: three starts, three events, three checks pushed.
+for i in $(seq 1 100); do
+	n=$(grep -c '"decision":"accepted"' audit.jsonl 2>/dev/null || true)
+	[ "${n:-0}" -ge 2 ] && break
+	sleep 0.1
+done
+[ "${n:-0}" -eq 2 ] && ok "both accepted starts are in the audit log" ||
+	fail "accepted events: ${n:-0}, wanted 2"
+sbx-guard --policy policy.json -- java -javaagent:agent.jar $MAIN \
+	>/dev/null || fail "third start failed"
+pushed=""
+for i in $(seq 1 100); do
+	pushed=$(curl -fsS "$SVC_PGW_URL/metrics" | awk '/^sbx_checks_total\{/ &&
+	    /job="split"/ && /result="accepted"/ && /tool="guard"/ {print $2}')
+	[ "$pushed" = 3 ] && break
+	sleep 0.1
+done
+[ "$pushed" = 3 ] && ok "the Pushgateway counts 3 accepted guard checks" ||
+	fail "pushed sbx_checks_total: '$pushed', wanted 3"
+for i in $(seq 1 100); do
+	grep -q 'sbx_checks_total{.*result="accepted".*} 3' prom/*.prom &&
+	    break
+	sleep 0.1
+done
+grep -q 'sbx_checks_total{.*result="accepted".*} 3' prom/*.prom &&
+	ok "the textfile counts 3" || fail "textfile: $(cat prom/*.prom)"
+
+# --- an edited policy is checked again ------------------------------------
+sed "s|\"pushgateway\": \"$SVC_PGW_URL\"|\"pushgateway\": \"ftp://x\"|" \
+	policy.json >bad.json
+cat bad.json >policy.json
+expect 126 "a policy edited to a bad URL is refused" \
+	sbx-guard --policy policy.json -- java -javaagent:agent.jar $MAIN
+case "$errout" in
+*"policy.json:5:"*"metrics.pushgateway: must be an http or https URL"*)
+	ok "the refusal names the file, the line and the field" ;;
+*) fail "refusal: $errout" ;;
+esac
+case "$out" in *"$PREMAIN"*) fail "the agent ran under a bad policy" ;;
+*) ok "java did not run" ;; esac
+
+# --- no full library: a miss refuses --------------------------------------
+mkdir alone
+cp "$SBX_BIN/sbx-guard" "$SBX_BIN/libsbxguard.so" alone/
+printf '{"keyring": "keyring.json"}\n' >plain.json
+expect 126 "sbx-guard without its full library refuses a miss" \
+	alone/sbx-guard --policy plain.json --cache "$WORK/fresh" -- \
+	java -javaagent:agent.jar $MAIN
+case "$errout" in
+*"cannot load libsbxguard-full.so"*) ok "and says why" ;;
+*) fail "refusal: $errout" ;;
+esac
+cp agent.jar agent2.jar
+touch agent2.jar
+expect 126 "libsbxguard.so without its full library refuses a new agent" \
+	java -agentpath:"$WORK/alone/libsbxguard.so=policy=$WORK/plain.json" \
+	-javaagent:"$WORK/agent2.jar" $MAIN
+case "$out" in *"$PREMAIN"*) fail "the agent ran" ;;
+*) ok "its premain did not run" ;; esac
+
+echo "52-guard-split.sh: $CHECKS checks, $FAILS failed"
+[ "$FAILS" -eq 0 ]
