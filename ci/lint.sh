@@ -6,8 +6,12 @@ set -u
 cd "$(dirname "$0")/.."
 status=0
 
-wide=$(git ls-files '*.c' '*.h' | xargs awk 'length($0) > 80 {
-	print FILENAME ":" FNR ": " length($0) " columns" }')
+# Columns as an editor shows them: a tab runs to the next multiple of 8.
+wide=$(git ls-files '*.c' '*.h' | xargs awk '{
+	n = 0
+	for (i = 1; i <= length($0); i++)
+		n = substr($0, i, 1) == "\t" ? n - n % 8 + 8 : n + 1
+	if (n > 80) print FILENAME ":" FNR ": " n " columns" }')
 if [ -n "$wide" ]; then
 	echo "$wide"
 	status=1

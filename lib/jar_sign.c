@@ -313,9 +313,9 @@ build_append(struct sctx *c, struct sbx_err *err)
 		if (state == 1)
 			continue;
 		if (state == -1)
-			rc = sbx_err_reject(err, SBX_V_DIGEST_MISMATCH, "%s: %s "
-			    "changed after it was signed; refusing to add a "
-			    "signer", c->jar, c->jobs[i].entry->name);
+			rc = sbx_err_reject(err, SBX_V_DIGEST_MISMATCH,
+			    "%s: %s changed after it was signed; refusing to "
+			    "add a signer", c->jar, c->jobs[i].entry->name);
 		else if (m != NULL)
 			rc = sbx_err_set(err, SBX_ECONFIG, "%s: cannot add a "
 			    "signer: the manifest section for %s has no "

@@ -40,7 +40,7 @@ struct vctx {
 	const struct sbx_jar_verify_opts *o;
 	const char		*jar;
 	struct sbx_manifest	*mf;
-	struct sbx_jar_msec		*byname;	/* manifest sections, sorted */
+	struct sbx_jar_msec		*byname;	/* sorted sections */
 	size_t			 nbyname;
 	struct signer		*signers;
 	size_t			 nsigners;
@@ -286,8 +286,9 @@ check_algorithms(CMS_SignerInfo *si, X509 *cert, const struct sbx_policy *p,
 	else if (dnid == NID_sha512)
 		bit = SBX_DIGEST_SHA512;
 	if ((bit & p->digests) == 0)
-		return sbx_err_reject(err, SBX_V_WEAK_ALGORITHM, "%s: signature "
-		    "digest %s is not allowed", what, OBJ_nid2sn(dnid));
+		return sbx_err_reject(err, SBX_V_WEAK_ALGORITHM,
+		    "%s: signature digest %s is not allowed", what,
+		    OBJ_nid2sn(dnid));
 
 	if (pub == NULL || EVP_PKEY_get_base_id(pub) != EVP_PKEY_RSA)
 		return sbx_err_reject(err, SBX_V_WEAK_ALGORITHM, "%s: only RSA "
@@ -296,21 +297,23 @@ check_algorithms(CMS_SignerInfo *si, X509 *cert, const struct sbx_policy *p,
 		if ((p->sigalgs & SBX_SIGALG_RSA_PSS) == 0)
 			return sbx_err_reject(err, SBX_V_WEAK_ALGORITHM, "%s: "
 			    "RSASSA-PSS is not allowed", what);
-	} else if (snid == NID_rsaEncryption || snid == NID_sha256WithRSAEncryption
-	    || snid == NID_sha384WithRSAEncryption ||
+	} else if (snid == NID_rsaEncryption ||
+	    snid == NID_sha256WithRSAEncryption ||
+	    snid == NID_sha384WithRSAEncryption ||
 	    snid == NID_sha512WithRSAEncryption) {
 		if ((p->sigalgs & SBX_SIGALG_RSA_PKCS1) == 0)
 			return sbx_err_reject(err, SBX_V_WEAK_ALGORITHM, "%s: "
 			    "RSA PKCS#1 v1.5 is not allowed", what);
 	} else
-		return sbx_err_reject(err, SBX_V_WEAK_ALGORITHM, "%s: signature "
-		    "algorithm %s is not allowed", what, OBJ_nid2sn(snid));
+		return sbx_err_reject(err, SBX_V_WEAK_ALGORITHM,
+		    "%s: signature algorithm %s is not allowed", what,
+		    OBJ_nid2sn(snid));
 
 	bits = EVP_PKEY_get_bits(pub);
 	if (bits < p->min_rsa_bits)
-		return sbx_err_reject(err, SBX_V_WEAK_ALGORITHM, "%s: RSA key of "
-		    "%d bits is below the policy's minimum of %d", what, bits,
-		    p->min_rsa_bits);
+		return sbx_err_reject(err, SBX_V_WEAK_ALGORITHM,
+		    "%s: RSA key of %d bits is below the policy's minimum of "
+		    "%d", what, bits, p->min_rsa_bits);
 	return SBX_OK;
 }
 
@@ -882,7 +885,7 @@ compare_digests(struct vctx *c, struct sbx_err *err)
 	for (i = 0; i < c->njobs && rc == SBX_OK; i++) {
 		j = &c->jobs[i];
 		if (c->want[i] == NULL)
-			continue;	/* a directory: inflating it was the check */
+			continue;	/* a directory: inflated, checked */
 		want.len = 0;
 		if (sbx_b64_decode(&want, c->want[i]->value,
 		    c->want[i]->value_len, NULL) != SBX_OK ||

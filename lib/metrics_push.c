@@ -38,7 +38,8 @@ reply_keep(char *data, size_t size, size_t n, void *arg)
  * messages name, so that credentials in the URL never leave it.
  */
 int
-sbx_metrics__push_target(char *out, size_t n, const char *url, struct sbx_err *err)
+sbx_metrics__push_target(char *out, size_t n, const char *url,
+    struct sbx_err *err)
 {
 	char *scheme = NULL, *host = NULL, *port = NULL;
 	CURLU *u;
@@ -69,8 +70,8 @@ done:
 
 /* PUT body as the group's whole content, within ms milliseconds. */
 int
-sbx_metrics__push_body(const char *url, const char *target, const struct sbx_buf *body,
-    long ms, struct sbx_err *err)
+sbx_metrics__push_body(const char *url, const char *target,
+    const struct sbx_buf *body, long ms, struct sbx_err *err)
 {
 	char cerr[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdr = NULL, *h;

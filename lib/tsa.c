@@ -178,7 +178,8 @@ sbx_tsa_check(struct sbx_tsa_token *out, const void *der, size_t len,
 	}
 	TS_VERIFY_CTX_set_flags(ctx, TS_VFY_VERSION | TS_VFY_DATA);
 	TS_VERIFY_CTX_set_data(ctx, bio);	/* ctx owns it now */
-	if ((rc = sbx_tsa__verify_token(&signer, ctx, token, when, err)) != SBX_OK)
+	if ((rc = sbx_tsa__verify_token(&signer, ctx, token, when, err)) !=
+	    SBX_OK)
 		goto done;
 	if (!X509_up_ref(signer) || (out->certs =
 	    X509_chain_up_ref(token->d.sign->cert)) == NULL) {

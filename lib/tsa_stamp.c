@@ -203,13 +203,15 @@ check_reply(struct sbx_buf *token, TS_REQ *req, const struct sbx_buf *raw,
 		    "time-stamp reply", url);
 	}
 	if ((rc = reply_status(resp, url, err)) != SBX_OK ||
-	    (rc = sbx_tsa__gen_time(&when, TS_RESP_get_token(resp), err)) != SBX_OK)
+	    (rc = sbx_tsa__gen_time(&when, TS_RESP_get_token(resp), err)) !=
+	    SBX_OK)
 		goto done;
 	if ((ctx = TS_REQ_to_TS_VERIFY_CTX(req, NULL)) == NULL) {
 		rc = sbx_err_ssl(err, SBX_ENOMEM, "out of memory");
 		goto done;
 	}
-	rc = sbx_tsa__verify_token(&signer, ctx, TS_RESP_get_token(resp), when, err);
+	rc = sbx_tsa__verify_token(&signer, ctx, TS_RESP_get_token(resp),
+	    when, err);
 	if (rc != SBX_OK) {
 		sbx_err_prefix(err, url);
 		goto done;

@@ -337,8 +337,8 @@ check_central(const struct sbx_zip_entry *e, uint32_t disk,
 		return ebad(err, z, e, "compression method %u is neither "
 		    "STORED nor DEFLATE", e->method);
 	if (e->is_dir && e->usize != 0)
-		return ebad(err, z, e, "directory entry with %llu bytes of data",
-		    (unsigned long long)e->usize);
+		return ebad(err, z, e, "directory entry with %llu bytes of "
+		    "data", (unsigned long long)e->usize);
 	if (e->method == METHOD_STORED && e->csize != e->usize)
 		return ebad(err, z, e, "STORED entry with compressed size %llu "
 		    "and size %llu", (unsigned long long)e->csize,

@@ -14,8 +14,9 @@
 struct sbx_report {
 	const char		*tool;		/* "sbx-verify" */
 	const char		*operation;	/* "verify", "sign" */
-	enum sbx_audit_kind	 kind;		/* of an event without violation */
-	enum sbx_check_result	 result;	/* accepted, rejected, audited */
+	/* The kind of an event without violation, and the check's result. */
+	enum sbx_audit_kind	 kind;
+	enum sbx_check_result	 result;	/* accepted, rejected, ... */
 	enum sbx_violation	 violation;	/* SBX_V_NONE when accepted */
 	const char		*detail;	/* the reason, one line */
 	const char		*artifact;	/* path */

@@ -44,7 +44,7 @@ struct sbx_zip_entry {
 	uint32_t	 external_attr;
 	uint64_t	 local_offset;	/* of the local header */
 	uint64_t	 data_offset;	/* of the compressed bytes */
-	uint64_t	 end_offset;	/* one past the entry (descriptor too) */
+	uint64_t	 end_offset;	/* one past the entry and descriptor */
 	const unsigned char *cd_extra;	/* central extra field, borrowed */
 	size_t		 cd_extra_len;
 	const unsigned char *comment;	/* entry comment, borrowed */

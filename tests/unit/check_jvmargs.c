@@ -488,7 +488,8 @@ START_TEST(launcher_spellings_become_vm_options)
 	ck_assert_str_eq(a->opts[1].text, "-Xverify:remote");
 	ck_assert_str_eq(a->opts[2].text, "-Xmx64m");
 	ck_assert_str_eq(a->opts[3].text, "-Xdebug");
-	ck_assert_str_eq(a->opts[4].text, "--add-opens=java.base/java.lang=ALL");
+	ck_assert_str_eq(a->opts[4].text,
+	    "--add-opens=java.base/java.lang=ALL");
 	ck_assert_str_eq(a->opts[5].text, "--module-path=mods");
 	ck_assert_int_eq(a->main_kind, SBX_JVM_MAIN_NONE);
 	sbx_jvmargs_free(a);

@@ -846,7 +846,8 @@ START_TEST(data_descriptors_are_accepted)
 	e = sbx_zip_find(z, "a.txt");
 	ck_assert_uint_eq(e->flags & 8, 8);
 	ck_assert_uint_eq(e->end_offset, e->data_offset + e->csize + lens[_i]);
-	ck_assert_uint_eq(e->end_offset, sbx_zip_find(z, "b.bin")->local_offset);
+	ck_assert_uint_eq(e->end_offset,
+	    sbx_zip_find(z, "b.bin")->local_offset);
 	sbx_zip_free(z);
 	sbx_buf_free(&b);
 }
