@@ -25,10 +25,11 @@
  * -agentpath:/path/libsbxguard.so=policy=FILE[,tenant=T][,cache=DIR]
  * (or keyring=FILE for policy=FILE). Agent_OnLoad reads the command the
  * JVM was started with (/proc/self/cmdline and the variables), runs the
- * check of sbx-guard and refuses with JNI_ERR, so that VM creation fails
- * before any Java agent's premain runs. Then it stays to measure how
- * long the JVM spends in agents' premain methods and to take violations
- * from the Java API (org.sbx.guard.Sbx.reportViolation).
+ * check of sbx-guard and refuses by ending the process with status 126,
+ * before any Java agent's premain runs, as sbx-guard does. Then it
+ * stays to measure how long the JVM spends in agents' premain methods
+ * and to take violations from the Java API
+ * (org.sbx.guard.Sbx.reportViolation).
  */
 
 #define PROGNAME	"libsbxguard"
@@ -324,10 +325,14 @@ Agent_OnLoad(JavaVM *vm, char *options, void *reserved)
 		say("no JVMTI in this JVM");
 		return JNI_ERR;
 	}
-	if (setup(options, &err) != SBX_OK ||
-	    sbx_guard_new(&A.g, &A.conf, &err) != SBX_OK) {
+	if (setup(options, &err) != SBX_OK) {
 		say("%s", err.msg);
 		return JNI_ERR;
+	}
+	/* A guard that cannot load its policy refuses, as sbx-guard. */
+	if (sbx_guard_new(&A.g, &A.conf, &err) != SBX_OK) {
+		say("%s", err.msg);
+		_exit(SBX_GUARD_REFUSED_STATUS);
 	}
 	if (sbx_guard_check(A.g, &A.in, &err) != SBX_OK) {
 		/* Refused: recorded now, since the JVM will not run. */

@@ -40,6 +40,36 @@ own_dir(char *out, size_t n)
 	return snprintf(out, n, "%s", path) < (int)n ? 0 : -1;
 }
 
+#ifndef SBX_BUILD_ID
+#error "SBX_BUILD_ID: the Makefile defines it"
+#endif
+
+const char *
+sbx_lazy_build_id(void)
+{
+	return SBX_BUILD_ID;
+}
+
+/* The part in h must come from this build: see sbx_lazy_build_id(). */
+static bool
+same_build(void *h, const char *name, struct sbx_err *err)
+{
+	const char *(*id)(void);
+
+	if (!sbx_lazy_sym(h, &id, "sbx_lazy_build_id")) {
+		sbx_err_set(err, SBX_EIO, "cannot load %s: not a part of sbx",
+		    name);
+		return false;
+	}
+	if (strcmp(id(), SBX_BUILD_ID) != 0) {
+		sbx_err_set(err, SBX_EIO, "cannot load %s: it is from another "
+		    "build of sbx (%.12s, this is %.12s): reinstall sbx", name,
+		    id(), SBX_BUILD_ID);
+		return false;
+	}
+	return true;
+}
+
 void *
 sbx_lazy_open(const char *name, struct sbx_err *err)
 {
@@ -61,8 +91,14 @@ sbx_lazy_open(const char *name, struct sbx_err *err)
 		if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
 			why = dlerror();
 	}
-	if (h == NULL)
+	if (h == NULL) {
 		sbx_err_set(err, SBX_EIO, "cannot load %s: %s", name, why);
+		return NULL;
+	}
+	if (!same_build(h, name, err)) {
+		dlclose(h);
+		return NULL;
+	}
 	return h;
 }
 

@@ -11,9 +11,17 @@
  * library this code is part of, else from ../lib/sbx there (an
  * installed sbx-guard). Never from a path the environment names:
  * whoever sets JAVA_TOOL_OPTIONS must not choose the code that decides.
- * NULL with err set (SBX_EIO) when it cannot be loaded.
+ * NULL with err set (SBX_EIO) when it cannot be loaded or is not from
+ * this very build.
  */
 void	*sbx_lazy_open(const char *name, struct sbx_err *err);
+
+/*
+ * What this build of sbx is: a digest of every source file. The parts
+ * of the guard share their structures, so a part from another build
+ * (a half-done upgrade) is refused rather than called.
+ */
+const char *sbx_lazy_build_id(void);
 
 /* *(void **)fn = the address of symbol name in h; false if none. */
 bool	 sbx_lazy_sym(void *h, void *fn, const char *name);

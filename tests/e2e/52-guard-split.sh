@@ -123,6 +123,14 @@ case "$errout" in
 esac
 case "$out" in *"$PREMAIN"*) fail "the agent ran under a bad policy" ;;
 *) ok "java did not run" ;; esac
+expect 126 "libsbxguard.so refuses the same policy alike" \
+	java -agentpath:"$SBX_BIN/libsbxguard.so=policy=$WORK/policy.json" \
+	-javaagent:"$WORK/agent.jar" $MAIN
+case "$errout" in
+"libsbxguard: $WORK/policy.json:5:"*"metrics.pushgateway: must be an http"*)
+	ok "in one line naming the file, the line and the field" ;;
+*) fail "refusal: $errout" ;;
+esac
 
 # --- no full library: a miss refuses --------------------------------------
 mkdir alone
@@ -142,6 +150,48 @@ expect 126 "libsbxguard.so without its full library refuses a new agent" \
 	-javaagent:"$WORK/agent2.jar" $MAIN
 case "$out" in *"$PREMAIN"*) fail "the agent ran" ;;
 *) ok "its premain did not run" ;; esac
+
+# --- a part from another build is refused, not called -------------------
+mkdir other
+cp "$SBX_BIN/sbx-guard" other/
+printf 'const char *sbx_lazy_build_id(void) { return "0123456789ab"; }\n' \
+	>other.c
+cc -shared -fPIC -o other/libsbxguard-full.so other.c
+expect 126 "sbx-guard refuses a full library from another build" \
+	other/sbx-guard --policy plain.json --cache "$WORK/fresh3" -- \
+	java -javaagent:agent.jar $MAIN
+case "$errout" in
+*"libsbxguard-full.so: it is from another build of sbx (0123456789ab,"*)
+	ok "and says so" ;;
+*) fail "refusal: $errout" ;;
+esac
+printf 'int sbx_nothing;\n' >none.c
+cc -shared -fPIC -o other/libsbxguard-full.so none.c
+expect 126 "sbx-guard refuses a library that is not a part of sbx" \
+	other/sbx-guard --policy plain.json --cache "$WORK/fresh4" -- \
+	java -javaagent:agent.jar $MAIN
+case "$errout" in
+*"cannot load libsbxguard-full.so: not a part of sbx"*) ok "and says so" ;;
+*) fail "refusal: $errout" ;;
+esac
+
+# --- installed: sbx-guard finds its libraries in ../lib/sbx ---------------
+make -s -C "$TOP" install DESTDIR="$WORK/inst" PREFIX=/usr BIN="$SBX_BIN" \
+	>/dev/null
+[ -f inst/usr/lib/sbx/libsbxguard-full.so ] &&
+    [ -f inst/usr/lib/sbx/libsbxguard-net.so ] &&
+	ok "make install puts the guard's libraries in lib/sbx" ||
+	fail "installed: $(find inst -type f | tr '\n' ' ')"
+expect 0 "an installed sbx-guard checks a new agent" \
+	inst/usr/bin/sbx-guard --policy plain.json --cache "$WORK/fresh5" \
+	-- java -javaagent:agent2.jar $MAIN
+case "$out" in *"$PREMAIN"*) ok "and the agent runs" ;;
+*) fail "no premain: $out $errout" ;; esac
+expect 0 "an installed libsbxguard.so checks a new agent" \
+	java -agentpath:"$WORK/inst/usr/lib/sbx/libsbxguard.so=policy=$WORK/\
+plain.json,cache=$WORK/fresh6" -javaagent:"$WORK/agent2.jar" $MAIN
+case "$out" in *"$PREMAIN"*) ok "and the agent runs" ;;
+*) fail "no premain: $out $errout" ;; esac
 
 echo "52-guard-split.sh: $CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]
