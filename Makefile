@@ -99,11 +99,13 @@ exports = $(addprefix -Wl$(comma)-u$(comma),$(shell sed -n \
 	   's/^[[:space:]]*\(sbx_[a-z0-9_]*\);$$/\1/p' $(1)))
 LAZY	 = $(BUILD)/obj/runtime-check/lazy
 # The parts of the guard refuse each other unless built from the same
-# sources (runtime-check/lazy.h): only lazy.o carries the digest.
-BUILD_SRC = $(sort $(LIB_SRC) $(wildcard include/sbx/*.h */*.h))
+# sources and flags (runtime-check/lazy.h): only lazy.o carries the
+# digest.
+BUILD_SRC = $(sort $(LIB_SRC) $(wildcard include/sbx/*.h */*.h \
+	   runtime-check/lazy-*.c runtime-check/*.map) Makefile)
 $(LAZY).o: $(BUILD_SRC)
-$(LAZY).o: CPPFLAGS += -DSBX_BUILD_ID='"$(shell cat $(BUILD_SRC) | \
-	   sha256sum | cut -c1-64)"'
+$(LAZY).o: CPPFLAGS += -DSBX_BUILD_ID='"$(shell { cat $(BUILD_SRC); \
+	   echo '$(CC) $(CFLAGS)'; } | sha256sum | cut -c1-64)"'
 
 $(BUILD)/libsbx-front.a: $(FRONT_OBJ)
 	rm -f $@ && ar rcs $@ $(FRONT_OBJ)

@@ -16,6 +16,15 @@ int
 sbx_file_read(struct sbx_buf *out, const char *path, size_t max,
     struct sbx_err *err)
 {
+	struct stat st;
+
+	return sbx_file_read_stat(out, path, max, &st, err);
+}
+
+int
+sbx_file_read_stat(struct sbx_buf *out, const char *path, size_t max,
+    struct stat *st, struct sbx_err *err)
+{
 	unsigned char chunk[65536];
 	size_t total = 0;
 	ssize_t n;
@@ -24,6 +33,12 @@ sbx_file_read(struct sbx_buf *out, const char *path, size_t max,
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return sbx_err_set(err, SBX_EIO, "%s: %s", path,
 		    strerror(errno));
+	if (fstat(fd, st) == -1) {
+		rc = sbx_err_set(err, SBX_EIO, "%s: %s", path,
+		    strerror(errno));
+		close(fd);
+		return rc;
+	}
 
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));

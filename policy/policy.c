@@ -21,14 +21,14 @@
 
 /* Read the file and the folder its relative paths start from. */
 static int
-read_policy(struct sbx_buf *text, char **dir, const char *path,
-    struct sbx_err *err)
+read_policy(struct sbx_buf *text, char **dir, struct stat *st,
+    const char *path, struct sbx_err *err)
 {
 	char *copy;
 	int rc;
 
 	*dir = NULL;
-	rc = sbx_file_read(text, path, POLICY_MAX, err);
+	rc = sbx_file_read_stat(text, path, POLICY_MAX, st, err);
 	if (rc == SBX_EREJECT)
 		return sbx_err_set(err, SBX_ECONFIG, "%s: larger than %d bytes",
 		    path, POLICY_MAX);
@@ -48,13 +48,16 @@ sbx_policy_load_flags(struct sbx_policy **out, const char *path,
     unsigned flags, struct sbx_err *err)
 {
 	struct sbx_buf text = { 0 };
+	struct stat st;
 	char *dir = NULL;
 	int rc;
 
 	*out = NULL;
-	if ((rc = read_policy(&text, &dir, path, err)) == SBX_OK)
+	if ((rc = read_policy(&text, &dir, &st, path, err)) == SBX_OK)
 		rc = sbx_policy__parse(out, text.p, text.len, path, dir,
 		    flags, err);
+	if (rc == SBX_OK)
+		(*out)->file_st = st;
 	sbx_buf_free(&text);
 	free(dir);
 	return rc;
@@ -151,11 +154,12 @@ sbx_policy_check_file(const char *path, struct sbx_err *err)
 	struct sbx_policy *p = NULL;
 	struct sbx_buf text = { 0 };
 	struct sbx_err why = { 0 };
+	struct stat st;
 	char *dir = NULL;
 	int rc, line, col;
 	size_t off;
 
-	if ((rc = read_policy(&text, &dir, path, err)) != SBX_OK)
+	if ((rc = read_policy(&text, &dir, &st, path, err)) != SBX_OK)
 		goto done;
 	rc = sbx_policy_parse_mem(&p, text.p, text.len, path, dir, err);
 	if (rc != SBX_OK)

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +19,8 @@
 #include <sbx/err.h>
 #include <sbx/guard.h>
 #include <sbx/jvmargs.h>
+
+#include "lazy.h"
 
 /*
  * -agentpath:/path/libsbxguard.so=policy=FILE[,tenant=T][,cache=DIR]
@@ -190,13 +191,10 @@ since(const struct timespec *t0)
 }
 
 /*
- * Writes the check's audit event and metrics once the JVM has run every
- * premain (or is ending), then the time that took: off the start-up
- * path, and after the JVM's own early dlopen() calls, which loading
- * the full library (OpenSSL) here would hold up on the loader's lock;
- * at the lowest priority, so that it takes no CPU from the start. A
- * refusal is written before the JVM stops, in Agent_OnLoad. The mutex
- * only hands over the measurement; the guard is only read.
+ * Writes the check's audit event and metrics at once (a JVM killed
+ * early must still leave its record), then, once the JVM has run every
+ * premain, the time that took: off the start-up path. The mutex only
+ * hands over the measurement; the guard is only read.
  */
 static void *
 reporter(void *arg)
@@ -204,14 +202,13 @@ reporter(void *arg)
 	struct sbx_err err = { 0 };
 	bool known;
 
+	if (!A.reported && sbx_guard_report(A.g, 0, NULL, &err) != SBX_OK)
+		say("audit log not written: %s", err.msg);
 	pthread_mutex_lock(&A.mu);
 	while (!A.premain_known && !A.stop)
 		pthread_cond_wait(&A.cv, &A.mu);
 	known = A.premain_known;
 	pthread_mutex_unlock(&A.mu);
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
-	if (!A.reported && sbx_guard_report(A.g, 0, NULL, &err) != SBX_OK)
-		say("audit log not written: %s", err.msg);
 	if (known && sbx_guard_report_premain(A.g, A.premain, &err) != SBX_OK)
 		say("metrics not written: %s", err.msg);
 	return arg;
@@ -345,6 +342,13 @@ Agent_OnLoad(JavaVM *vm, char *options, void *reserved)
 		 * says, and no VM exists yet that could need a clean exit.
 		 */
 		_exit(SBX_GUARD_REFUSED_STATUS);
+	}
+	/* The reporter will need the full library: it must be there. */
+	if (sbx_guard_verdict(A.g) == SBX_GUARD_ACCEPTED &&
+	    sbx_lazy_full_ready(&err) != SBX_OK) {
+		say("cannot record this start: %s", err.msg);
+		if (!sbx_guard_audit_mode(A.g))
+			_exit(SBX_GUARD_REFUSED_STATUS);
 	}
 	if (sbx_guard_verdict(A.g) == SBX_GUARD_AUDITED) {
 		/* A violation is on record before the JVM runs. */

@@ -148,33 +148,39 @@ reset(struct sbx_guard *g)
 /*
  * Checking the policy's URLs loads libcurl and some forty libraries
  * with it, more than a cached start costs: they are left unchecked
- * when the cache says a guard checked them in this very file before
- * (its identity, taken before the read, unchanged since); else the
- * policy is loaded again, checking them, and that is written down.
+ * when the cache says a guard checked them in this very file before.
+ * "This very file" is the identity of the descriptor read (fstat) and
+ * of the path now (the cache's stat): both must match the entry's.
+ * Else the policy is loaded again, checking them, and that is written
+ * down.
  */
+static bool
+read_is_named(const struct sbx_guard *g)
+{
+	struct gid read;
+
+	gid_from_stat(&read, &g->policy->file_st);
+	return gid_eq(&read, &g->cache.policy);
+}
+
 static int
 load_policy(struct sbx_guard *g, const char *path, struct sbx_err *err)
 {
-	struct stat st;
-	struct gid before = { .present = false };
 	int rc;
 
-	if (stat(path, &st) == 0)
-		gid_from_stat(&before, &st);
 	rc = sbx_policy_load_flags(&g->policy, path, SBX_POLICY_DEFER_URLS,
 	    err);
 	if (rc != SBX_OK || !g->policy->urls_unchecked)
 		return rc;
 	gcache_open(g);
-	if (before.present && gid_eq(&before, &g->cache.policy) &&
-	    gcache_policy_checked(g))
+	if (read_is_named(g) && gcache_policy_checked(g))
 		return SBX_OK;
 	sbx_policy_free(g->policy);
 	g->policy = NULL;
 	if ((rc = sbx_policy_load(&g->policy, path, err)) != SBX_OK)
 		return rc;
 	gcache_open(g);
-	if (before.present && gid_eq(&before, &g->cache.policy))
+	if (read_is_named(g))
 		gcache_policy_put(g);
 	return SBX_OK;
 }

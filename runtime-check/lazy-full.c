@@ -60,16 +60,34 @@ static struct {
 	const char *(*url_check)(const char *);
 } F;
 
+static pthread_once_t find_once = PTHREAD_ONCE_INIT;
 static pthread_once_t full_once = PTHREAD_ONCE_INIT;
+static int full_fd = -1;		/* the checked file, open for good */
 static struct sbx_err full_err;		/* why it could not be loaded */
 static bool full_ok;
+
+static void
+full_find_once(void)
+{
+	full_fd = sbx_lazy_find(FULL_NAME, &full_err);
+}
+
+int
+sbx_lazy_full_ready(struct sbx_err *err)
+{
+	pthread_once(&find_once, full_find_once);
+	if (full_fd != -1)
+		return SBX_OK;
+	return sbx_err_set(err, full_err.code, "%s", full_err.msg);
+}
 
 static void
 full_load_once(void)
 {
 	void *h;
 
-	if ((h = sbx_lazy_open(FULL_NAME, &full_err)) == NULL)
+	if (sbx_lazy_full_ready(NULL) != SBX_OK ||
+	    (h = sbx_lazy_load(full_fd, FULL_NAME, &full_err)) == NULL)
 		return;
 #define SYM(f, name)	sbx_lazy_sym(h, &F.f, name)
 	full_ok = SYM(artifact_verify_fd, "sbx_artifact_verify_fd") &&

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <sbx/err.h>
 #include <sbx/policy.h>
@@ -49,9 +50,15 @@ static void
 net_load_once(void)
 {
 	void *h;
+	int fd;
 
-	if ((h = sbx_lazy_open(NET_NAME, &net_err)) == NULL)
+	/* The descriptor stays open: see sbx_lazy_load(). */
+	if ((fd = sbx_lazy_find(NET_NAME, &net_err)) == -1)
 		return;
+	if ((h = sbx_lazy_load(fd, NET_NAME, &net_err)) == NULL) {
+		close(fd);
+		return;
+	}
 #define SYM(f, name)	sbx_lazy_sym(h, &N.f, name)
 	net_ok = SYM(http_new, "sbx_audit__http_new") &&
 	    SYM(http_post, "sbx_audit__http_post") &&

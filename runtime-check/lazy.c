@@ -1,30 +1,44 @@
 /* runtime-check/lazy.c: find and load a part of sbx beside this one. */
 /* SPDX-License-Identifier: ISC */
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sbx/err.h>
 
 #include "lazy.h"
 
+#ifndef SBX_BUILD_ID
+#error "SBX_BUILD_ID: the Makefile defines it"
+#endif
+
+/* Where this object lives, and who owns it. */
+struct origin {
+	char	 dir[PATH_MAX];
+	uid_t	 owner;
+};
+
 /*
- * The folder of the object this code is linked into: for a library the
- * path it was loaded from; for the program the kernel's name of the
- * executable (argv[0], which dladdr() would give, is the caller's).
+ * The object this code is linked into: for a library the path it was
+ * loaded from; for the program the kernel's name of the executable
+ * (argv[0], which dladdr() would give, is the caller's to choose).
  */
 static int
-own_dir(char *out, size_t n)
+own_origin(struct origin *o)
 {
 	Dl_info me, exe;
 	char path[PATH_MAX];
+	struct stat st;
 	ssize_t len;
 
-	if (dladdr((void *)own_dir, &me) == 0 ||
+	if (dladdr((void *)own_origin, &me) == 0 ||
 	    dladdr((void *)getauxval(AT_PHDR), &exe) == 0)
 		return -1;
 	if (me.dli_fbase != exe.dli_fbase) {
@@ -36,13 +50,106 @@ own_dir(char *out, size_t n)
 			return -1;
 		path[len] = '\0';
 	}
+	if (stat(path, &st) == -1)
+		return -1;
+	o->owner = st.st_uid;
 	*strrchr(path, '/') = '\0';
-	return snprintf(out, n, "%s", path) < (int)n ? 0 : -1;
+	return snprintf(o->dir, sizeof(o->dir), "%s", path) <
+	    (int)sizeof(o->dir) ? 0 : -1;
 }
 
-#ifndef SBX_BUILD_ID
-#error "SBX_BUILD_ID: the Makefile defines it"
-#endif
+/* Owned by root or by owner, and only they may change it. */
+static const char *
+stat_fault(const struct stat *st, uid_t owner, bool dir)
+{
+	if (st->st_uid != 0 && st->st_uid != owner)
+		return "owned by someone other than root or the guard's owner";
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) == 0)
+		return NULL;
+	/* A sticky folder (/tmp): others may not replace what is ours. */
+	if (dir && (st->st_mode & S_ISVTX) != 0)
+		return NULL;
+	return "writable by others";
+}
+
+/* The part's folder and every one above it, as stat_fault() asks. */
+static int
+check_folders(const char *file, uid_t owner, const char *name,
+    struct sbx_err *err)
+{
+	char p[PATH_MAX];
+	const char *why;
+	struct stat st;
+	char *slash;
+
+	if (realpath(file, p) == NULL)
+		return sbx_err_set(err, SBX_EIO, "cannot load %s: %s: %s",
+		    name, file, strerror(errno));
+	while ((slash = strrchr(p, '/')) != NULL) {
+		*slash = '\0';
+		if (lstat(p[0] != '\0' ? p : "/", &st) == -1)
+			return sbx_err_set(err, SBX_EIO, "cannot load %s: "
+			    "%s: %s", name, p, strerror(errno));
+		if ((why = stat_fault(&st, owner, true)) != NULL)
+			return sbx_err_set(err, SBX_EIO, "cannot load %s: "
+			    "folder %s is %s", name, p[0] ? p : "/", why);
+	}
+	return SBX_OK;
+}
+
+/* Open path and check the file through its descriptor; -1 if unfit. */
+static int
+open_part(const char *path, uid_t owner, const char *name,
+    struct sbx_err *err)
+{
+	const char *why = NULL;
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		sbx_err_set(err, SBX_EIO, "cannot load %s: %s: %s", name,
+		    path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else
+		why = stat_fault(&st, owner, false);
+	if (why == NULL && check_folders(path, owner, name, err) != SBX_OK) {
+		close(fd);
+		return -1;
+	}
+	if (why != NULL) {
+		sbx_err_set(err, SBX_EIO, "cannot load %s: %s is %s", name,
+		    path, why);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+sbx_lazy_find(const char *name, struct sbx_err *err)
+{
+	struct origin o;
+	char path[PATH_MAX + 64];
+	const char *base;
+
+	if (own_origin(&o) != 0) {
+		sbx_err_set(err, SBX_EIO, "cannot load %s: cannot find the "
+		    "guard's own folder", name);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", o.dir, name);
+	base = strrchr(o.dir, '/') != NULL ? strrchr(o.dir, '/') + 1 : o.dir;
+
+	/* An installed sbx-guard: PREFIX/bin, its parts in PREFIX/lib/sbx. */
+	if (access(path, F_OK) != 0 && strcmp(base, "bin") == 0)
+		snprintf(path, sizeof(path), "%s/../lib/sbx/%s", o.dir, name);
+	return open_part(path, o.owner, name, err);
+}
 
 const char *
 sbx_lazy_build_id(void)
@@ -70,29 +177,22 @@ same_build(void *h, const char *name, struct sbx_err *err)
 	return true;
 }
 
+/*
+ * Through the descriptor that was checked, which stays open for good:
+ * the loaded part finds its own folder through that name.
+ */
 void *
-sbx_lazy_open(const char *name, struct sbx_err *err)
+sbx_lazy_load(int fd, const char *name, struct sbx_err *err)
 {
-	static const char *const where[] = { "/", "/../lib/sbx/" };
-	const char *why = "not found beside the guard";
-	char dir[PATH_MAX], path[PATH_MAX + 64];
-	void *h = NULL;
-	size_t i;
+	char path[64];
+	const char *why;
+	void *h;
 
-	if (own_dir(dir, sizeof(dir)) != 0) {
-		sbx_err_set(err, SBX_EIO, "cannot load %s: cannot find the "
-		    "guard's own folder", name);
-		return NULL;
-	}
-	for (i = 0; h == NULL && i < sizeof(where) / sizeof(where[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s%s", dir, where[i], name);
-		if (access(path, F_OK) != 0)
-			continue;
-		if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
-			why = dlerror();
-	}
-	if (h == NULL) {
-		sbx_err_set(err, SBX_EIO, "cannot load %s: %s", name, why);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		why = dlerror();
+		sbx_err_set(err, SBX_EIO, "cannot load %s: %s", name,
+		    why != NULL ? why : "dlopen failed");
 		return NULL;
 	}
 	if (!same_build(h, name, err)) {

@@ -7,14 +7,26 @@
 #include <sbx/err.h>
 
 /*
- * dlopen() NAME, RTLD_NOW | RTLD_LOCAL, from beside the program or
- * library this code is part of, else from ../lib/sbx there (an
- * installed sbx-guard). Never from a path the environment names:
- * whoever sets JAVA_TOOL_OPTIONS must not choose the code that decides.
- * NULL with err set (SBX_EIO) when it cannot be loaded or is not from
- * this very build.
+ * Open NAME from beside the program or library this code is part of
+ * (for a program in a folder named bin, from ../lib/sbx there when it
+ * is not beside it: an installed sbx-guard). Never from a path the
+ * environment names: whoever sets JAVA_TOOL_OPTIONS must not choose
+ * the code that decides. The part is code the guard runs, so it gets
+ * the rules the guard applies to agents: a regular file, not a link,
+ * owned by root or by the owner of the program or library looking for
+ * it, writable by no one else, in folders that only root or that owner
+ * may change (sticky ones aside). Returns the open descriptor, checked,
+ * or -1 with err set (SBX_EIO) saying which rule failed.
  */
-void	*sbx_lazy_open(const char *name, struct sbx_err *err);
+int	 sbx_lazy_find(const char *name, struct sbx_err *err);
+
+/*
+ * dlopen() the part open on fd (from sbx_lazy_find(), kept open for
+ * good), RTLD_NOW | RTLD_LOCAL, so that the file checked is the file
+ * loaded; then check that it is from this very build. NULL with err set
+ * (SBX_EIO) when it cannot be loaded or is not.
+ */
+void	*sbx_lazy_load(int fd, const char *name, struct sbx_err *err);
 
 /*
  * What this build of sbx is: a digest of every source file. The parts
@@ -25,5 +37,13 @@ const char *sbx_lazy_build_id(void);
 
 /* *(void **)fn = the address of symbol name in h; false if none. */
 bool	 sbx_lazy_sym(void *h, void *fn, const char *name);
+
+/*
+ * In the front ends only (runtime-check/lazy-full.c): is the full
+ * library there and safe to load? Checked once, before a start whose
+ * event it must write is let through; it keeps the file open for the
+ * later load.
+ */
+int	 sbx_lazy_full_ready(struct sbx_err *err);
 
 #endif

@@ -15,6 +15,8 @@
 #include <sbx/guard.h>
 #include <sbx/jvmargs.h>
 
+#include "lazy.h"
+
 /* The status a shell gives a command that exists but may not run. */
 #define EXIT_REFUSED	SBX_GUARD_REFUSED_STATUS
 #define EXIT_NO_JAVA	127
@@ -147,6 +149,24 @@ report_later(struct sbx_guard *g, const struct opts *o)
 	(void)waitpid(pid, NULL, 0);
 }
 
+/*
+ * An acceptance is written down later, by libsbxguard-full.so: make sure
+ * now that it can be loaded, or the start would go unrecorded.
+ */
+static void
+need_recorder(const struct sbx_guard *g)
+{
+	struct sbx_err err = { 0 };
+	char msg[sizeof(err.msg) + 64];
+
+	if (sbx_lazy_full_ready(&err) == SBX_OK)
+		return;
+	snprintf(msg, sizeof(msg), "cannot record this start: %s", err.msg);
+	if (!sbx_guard_audit_mode(g))
+		refuse(msg);
+	fprintf(stderr, "%s: %s\n", progname, msg);
+}
+
 /* Check, record, and say why when the answer is no or "audited". */
 static struct sbx_guard *
 check(const struct opts *o, struct sbx_jvm_input *in)
@@ -167,9 +187,10 @@ check(const struct opts *o, struct sbx_jvm_input *in)
 	rc = sbx_guard_check(g, in, &err);
 
 	/* A violation is on record before the JVM runs, if it runs. */
-	if (sbx_guard_verdict(g) == SBX_GUARD_ACCEPTED)
+	if (sbx_guard_verdict(g) == SBX_GUARD_ACCEPTED) {
+		need_recorder(g);
 		report_later(g, o);
-	else if (report(g, o) != SBX_OK && !sbx_guard_audit_mode(g))
+	} else if (report(g, o) != SBX_OK && !sbx_guard_audit_mode(g))
 		exit(EXIT_REFUSED);
 	if (rc != SBX_OK)
 		refuse(err.msg);

@@ -3,6 +3,7 @@
 #define SBX_FILE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <sbx/buf.h>
@@ -16,6 +17,13 @@
  */
 int	sbx_file_read(struct sbx_buf *out, const char *path, size_t max,
 	    struct sbx_err *err);
+
+/*
+ * The same, and *st from fstat() of the very file read (a path can name
+ * another file a moment later; the descriptor cannot).
+ */
+int	sbx_file_read_stat(struct sbx_buf *out, const char *path, size_t max,
+	    struct stat *st, struct sbx_err *err);
 
 /*
  * Write len bytes to path atomically: a temporary file in the same

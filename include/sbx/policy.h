@@ -3,6 +3,7 @@
 #define SBX_POLICY_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -178,6 +179,8 @@ struct sbx_policy {
 	unsigned char *text;	/* the file's bytes; NULL: default policy */
 	size_t	 text_len;
 	bool	 urls_unchecked;	/* SBX_POLICY_DEFER_URLS left some */
+	struct stat file_st;	/* fstat() of the file as read; path
+				   NULL (default policy): zero */
 	struct sbx_policy_provenance provenance;
 	struct sbx_policy_signer *signers;	/* default none: any key */
 	size_t	 n_signers;

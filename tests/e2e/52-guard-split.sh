@@ -111,6 +111,17 @@ grep -q 'sbx_checks_total{.*result="accepted".*} 3' prom/*.prom &&
 	ok "the textfile counts 3" || fail "textfile: $(cat prom/*.prom)"
 
 # --- an edited policy is checked again ------------------------------------
+# Same size first: only the times tell the two versions apart.
+size=$(stat -c %s policy.json)
+sed -i "s|\"pushgateway\": \"http://|\"pushgateway\": \"ftp:///|" policy.json
+[ "$(stat -c %s policy.json)" = "$size" ] || fail "the edit changed the size"
+expect 126 "a same-size edit to a bad URL is refused" \
+	sbx-guard --policy policy.json -- java -javaagent:agent.jar $MAIN
+case "$errout" in
+*"metrics.pushgateway: must be an http or https URL"*) ok "and says why" ;;
+*) fail "refusal: $errout" ;;
+esac
+sed -i "s|\"pushgateway\": \"ftp:///|\"pushgateway\": \"http://|" policy.json
 sed "s|\"pushgateway\": \"$SVC_PGW_URL\"|\"pushgateway\": \"ftp://x\"|" \
 	policy.json >bad.json
 cat bad.json >policy.json
@@ -148,8 +159,58 @@ touch agent2.jar
 expect 126 "libsbxguard.so without its full library refuses a new agent" \
 	java -agentpath:"$WORK/alone/libsbxguard.so=policy=$WORK/plain.json" \
 	-javaagent:"$WORK/agent2.jar" $MAIN
+case "$errout" in
+*"cannot load libsbxguard-full.so"*) ok "and says why" ;;
+*) fail "refusal: $errout" ;;
+esac
 case "$out" in *"$PREMAIN"*) fail "the agent ran" ;;
 *) ok "its premain did not run" ;; esac
+
+# A start the cache would accept still needs the library that records it.
+sbx-guard --policy plain.json -- java -javaagent:agent.jar $MAIN >/dev/null ||
+	fail "a plain start failed"
+expect 126 "a cached start without the full library is refused" \
+	alone/sbx-guard --policy plain.json -- java -javaagent:agent.jar $MAIN
+case "$errout" in
+"sbx-guard: cannot record this start: cannot load libsbxguard-full.so"*)
+	ok "and says it could not be recorded" ;;
+*) fail "refusal: $errout" ;;
+esac
+expect 126 "the agent refuses the same cached start alike" \
+	java -agentpath:"$WORK/alone/libsbxguard.so=policy=$WORK/plain.json" \
+	-javaagent:"$WORK/agent.jar" $MAIN
+case "$errout" in
+"libsbxguard: cannot record this start: cannot load libsbxguard-full"*)
+	ok "and says it could not be recorded" ;;
+*) fail "refusal: $errout" ;;
+esac
+
+# --- the guard's own parts get the rules its agents get ------------------
+mkdir -p unsafe/bin unsafe/lib/sbx
+cp "$SBX_BIN/sbx-guard" unsafe/bin/
+chmod 0777 unsafe/lib/sbx
+printf '%s\n' '#include <stdio.h>' \
+	'__attribute__((constructor)) static void run(void) {' \
+	'FILE *f = fopen("'"$WORK"'/ran", "w"); if (f) fclose(f); }' >evil.c
+cc -shared -fPIC -o unsafe/lib/sbx/libsbxguard-full.so evil.c
+expect 126 "a full library in a folder others can write is refused" \
+	unsafe/bin/sbx-guard --policy plain.json --cache "$WORK/fresh7" -- \
+	java -javaagent:agent.jar $MAIN
+case "$errout" in
+*"folder $WORK/unsafe/lib/sbx is writable by others"*) ok "and says so" ;;
+*) fail "refusal: $errout" ;;
+esac
+[ ! -e ran ] && ok "its code never ran" || fail "the planted library ran"
+chmod 0755 unsafe/lib/sbx
+chmod 0666 unsafe/lib/sbx/libsbxguard-full.so
+expect 126 "a full library others can write is refused" \
+	unsafe/bin/sbx-guard --policy plain.json --cache "$WORK/fresh8" -- \
+	java -javaagent:agent.jar $MAIN
+case "$errout" in
+*"libsbxguard-full.so is writable by others"*) ok "and says so" ;;
+*) fail "refusal: $errout" ;;
+esac
+[ ! -e ran ] && ok "its code never ran" || fail "the planted library ran"
 
 # --- a part from another build is refused, not called -------------------
 mkdir other
@@ -176,8 +237,9 @@ case "$errout" in
 esac
 
 # --- installed: sbx-guard finds its libraries in ../lib/sbx ---------------
-make -s -C "$TOP" install DESTDIR="$WORK/inst" PREFIX=/usr BIN="$SBX_BIN" \
-	>/dev/null
+# -o all: install what SBX_BIN holds, never rebuild it under the tests.
+make -s -C "$TOP" -o all install DESTDIR="$WORK/inst" PREFIX=/usr \
+	BIN="$SBX_BIN" >/dev/null
 [ -f inst/usr/lib/sbx/libsbxguard-full.so ] &&
     [ -f inst/usr/lib/sbx/libsbxguard-net.so ] &&
 	ok "make install puts the guard's libraries in lib/sbx" ||
