@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: the main job end to end on a real agent JAR from Debian
 # (JaCoCo's agent): a fresh key and keyring, sign, verify, run it as a
-# -javaagent, tamper with one class, and watch the refusal.
+# -javaagent, tamper with one class, and watch the refusal, by sbx-verify
+# and by the start-up guard in front of the JVM.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$top/bin:$PATH
@@ -68,5 +69,32 @@ status=$?
 set -e
 echo "exit status: $status (1 = rejected)"
 [ "$status" -eq 1 ]
+
+step "9. the start-up guard: a JVM with the signed agent starts"
+cat >runtime.json <<'JSON'
+{ "keyring": "keyring.json", "tenant": "demo",
+  "audit": { "file": "audit.jsonl" } }
+JSON
+show sbx-guard --policy runtime.json -- \
+	java -javaagent:"$work/jacocoagent-signed.jar=destfile=jacoco.exec" \
+	-cp app demo.Hello
+
+step "10. and one with the tampered agent never does"
+set +e
+show sbx-guard --policy runtime.json -- \
+	java -javaagent:"$work/jacocoagent-tampered.jar=destfile=jacoco.exec" \
+	-cp app demo.Hello
+status=$?
+set -e
+echo "exit status: $status (126 = refused, java never ran)"
+[ "$status" -eq 126 ]
+for i in $(seq 1 50); do
+	[ "$(wc -l <audit.jsonl)" -ge 2 ] && break
+	sleep 0.1
+done
+echo "the audit log has both starts:"
+jq -c '{decision, artifact: .artifact.path, violation: .violation.type}' \
+	audit.jsonl
 echo
-echo "demo finished: signed, verified, ran, and refused the tampered copy"
+echo "demo finished: signed, verified, ran, refused the tampered copy, and"
+echo "the guard kept a JVM from starting with it"
