@@ -8,7 +8,7 @@
 #   the guard (docs/guard.md)     -> bin/sbx-guard, bin/libsbxguard.so
 #     (front ends: FRONT_OBJ, no OpenSSL), bin/libsbxguard-full.so
 #     (OpenSSL: loaded on a miss or to write the event) and
-#     bin/libsbxguard-net.so (libcurl, libgit2: loaded by the full one
+#     bin/libsbx-net.so (libcurl, libgit2: loaded by the full one
 #     for HTTP sinks, the Pushgateway and URL checks)
 #   tests/unit/check_*.c          -> build/tests/check_*   (check suites)
 #   tests/e2e/*.sh                -> run in order by `make check`
@@ -48,7 +48,7 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS	 = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 AGENT_SRC = $(wildcard runtime-check/agent-*.c)
 AGENT	 = $(BIN)/libsbxguard.so $(BIN)/libsbxguard-full.so \
-	   $(BIN)/libsbxguard-net.so
+	   $(BIN)/libsbx-net.so
 E2E	 = $(sort $(wildcard tests/e2e/*.sh))
 
 .PHONY: all deps check unit e2e demo bench install fuzz fuzz-run san \
@@ -76,15 +76,15 @@ $(BIN)/$(basename $(notdir $(1))): $(BUILD)/obj/$(basename $(1)).o \
 	    $(BUILD)/libsbx.a \
 	    $$(or $$(LDLIBS_$(basename $(notdir $(1)))),$$(LDLIBS))
 endef
-$(foreach t,$(filter-out runtime-check/sbx-guard.c,$(TOOL_SRC)), \
-    $(eval $(call TOOL_RULE,$(t))))
+$(foreach t,$(filter-out runtime-check/sbx-guard.c verify/sbx-verify.c, \
+    $(TOOL_SRC)),$(eval $(call TOOL_RULE,$(t))))
 
 # The guard runs before every guarded JVM. Its front ends link only what
 # a start whose verdicts are all cached needs, without OpenSSL, so that
 # the link fails if any of it starts to need more; lazy-full.c loads
 # libsbxguard-full.so (the verifier, the audit log, the metrics) on a
 # miss or to write the event, and that one links without libcurl and
-# libgit2, which lazy-net.c loads from libsbxguard-net.so for HTTP sinks,
+# libgit2, which lazy-net.c loads from libsbx-net.so for HTTP sinks,
 # the Pushgateway and URL checks (docs/guard.md).
 FRONT_OBJ = $(patsubst %,$(BUILD)/obj/%.o,runtime-check/guard \
 	   runtime-check/guard_cache runtime-check/guard_exec \
@@ -132,7 +132,16 @@ $(BIN)/libsbxguard-full.so: $(LAZY)-net.o $(BUILD)/libsbx.a \
 	    $(call exports,runtime-check/full.map) -o $@ $(LAZY)-net.o \
 	    $(BUILD)/libsbx.a $(FULL_LIBS)
 
-$(BIN)/libsbxguard-net.so: $(BUILD)/libsbx.a runtime-check/net.map
+# sbx-verify runs in every deploy script: it too loads libcurl, libgit2
+# and libarchive from libsbx-net.so only to fetch, unpack a bundle or
+# send somewhere (7.6 MiB and 6 ms of CPU less for a local verify).
+$(BIN)/sbx-verify: $(BUILD)/obj/verify/sbx-verify.o $(LAZY)-net.o \
+    $(BUILD)/libsbx.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(AS_NEEDED) -o $@ $(filter %.o,$^) \
+	    $(BUILD)/libsbx.a $(FULL_LIBS)
+
+$(BIN)/libsbx-net.so: $(BUILD)/libsbx.a runtime-check/net.map
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared $(LDFLAGS) $(AS_NEEDED) \
 	    -Wl,-Bsymbolic,-z,defs -Wl,--version-script=runtime-check/net.map \

@@ -2,13 +2,11 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,24 +45,6 @@ struct walk {
 	size_t		 max_members;
 	uint64_t	 max_bytes;
 };
-
-static const char *const bundle_suffixes[] = {
-	".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".zip"
-};
-
-bool
-sbx_bundle_is_name(const char *path)
-{
-	size_t i, n = strlen(path), k;
-
-	for (i = 0; i < sizeof(bundle_suffixes) / sizeof(*bundle_suffixes);
-	    i++) {
-		k = strlen(bundle_suffixes[i]);
-		if (n > k && strcasecmp(path + n - k, bundle_suffixes[i]) == 0)
-			return true;
-	}
-	return false;
-}
 
 /* A raw name fit for a one-line message: other bytes become '?'. */
 static const char *
@@ -850,22 +830,6 @@ sbx_bundle_verify(struct sbx_artifact_verdict *v, const char *path,
     const struct sbx_artifact_opts *o, struct sbx_err *err)
 {
 	return verify_into(v, path, -1, o, err);
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	remove(path);
-	return 0;
-}
-
-void
-sbx_bundle_rmtree(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 static void

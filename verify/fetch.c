@@ -30,15 +30,6 @@ struct get {
 	bool		 missing;
 };
 
-void
-sbx_fetch_opts_init(struct sbx_fetch_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->max_size = SBX_FETCH_MAX_SIZE;
-	o->timeout = SBX_FETCH_TIMEOUT;
-	o->retries = SBX_FETCH_RETRIES;
-}
-
 static void
 curl_init(void)
 {

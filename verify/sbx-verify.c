@@ -90,7 +90,7 @@ parse(struct opts *o, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sbx_err err = { 0 };
-	int ch;
+	int ch, rc;
 
 	sbx_deploy_opts_init(&o->deploy);
 	while ((ch = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
@@ -140,8 +140,11 @@ parse(struct opts *o, int argc, char **argv)
 	}
 	o->files = argv + optind;
 	o->nfiles = argc - optind;
-	if (sbx_deploy_check(&o->deploy, o->nfiles, &err) != SBX_OK) {
+	if ((rc = sbx_deploy_check(&o->deploy, o->nfiles, &err)) != SBX_OK) {
 		fprintf(stderr, "%s: %s\n", progname, err.msg);
+		/* A check that could not run is not a usage error. */
+		if (rc != SBX_ECONFIG)
+			exit(sbx_exit_status(rc));
 		usage();
 	}
 	if (o->check_policy != NULL) {

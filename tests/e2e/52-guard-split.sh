@@ -42,6 +42,18 @@ for f in sbx-guard libsbxguard.so; do
 	then fail "$f links $(libs "$SBX_BIN/$f" | tr '\n' ' ')"
 	else ok "$f links no OpenSSL, libcurl or libgit2"; fi
 done
+if libs "$SBX_BIN/sbx-verify" | grep -qE 'libcurl|libgit2|libarchive'; then
+	fail "sbx-verify links $(libs "$SBX_BIN/sbx-verify" | tr '\n' ' ')"
+else ok "sbx-verify links no libcurl, libgit2 or libarchive"; fi
+mkdir verify-alone
+cp "$SBX_BIN/sbx-verify" verify-alone/
+expect 0 "sbx-verify alone verifies a local JAR" \
+	verify-alone/sbx-verify -q --keyring keyring.json agent.jar
+expect 3 "sbx-verify alone cannot fetch, and says why" \
+	verify-alone/sbx-verify --keyring keyring.json \
+	--fetch https://127.0.0.1:1/agent.jar --install "$WORK/got.jar"
+case "$errout" in *"cannot load libsbx-net.so"*) ok "it names the library" ;;
+*) fail "sbx-verify alone: $errout" ;; esac
 if libs "$SBX_BIN/libsbxguard-full.so" | grep -q libcrypto &&
     ! libs "$SBX_BIN/libsbxguard-full.so" | grep -qE 'libcurl|libgit2'
 then ok "the full library links OpenSSL, not libcurl or libgit2"
@@ -77,7 +89,7 @@ case "$loads" in
 *) fail "cannot read the guard's loads from LD_DEBUG: $loads" ;;
 esac
 case "$loads" in
-*libsbxguard-full*|*libcrypto*|*libcurl*|*libsbxguard-net*)
+*libsbxguard-full*|*libcrypto*|*libcurl*|*libsbx-net*)
 	fail "a cached start loaded: $loads" ;;
 *) ok "a cached start loads neither OpenSSL nor libcurl" ;;
 esac
@@ -241,7 +253,7 @@ esac
 make -s -C "$TOP" -o all install DESTDIR="$WORK/inst" PREFIX=/usr \
 	BIN="$SBX_BIN" >/dev/null
 [ -f inst/usr/lib/sbx/libsbxguard-full.so ] &&
-    [ -f inst/usr/lib/sbx/libsbxguard-net.so ] &&
+    [ -f inst/usr/lib/sbx/libsbx-net.so ] &&
 	ok "make install puts the guard's libraries in lib/sbx" ||
 	fail "installed: $(find inst -type f | tr '\n' ' ')"
 expect 0 "an installed sbx-guard checks a new agent" \
