@@ -252,6 +252,39 @@ take_entry(struct sbx_guard *g, struct gfile *f, json_t *j)
 	return f->nboot <= f->deps.n;
 }
 
+/*
+ * May a verdict on f stand for its bytes? Its identity says no write
+ * happened, except one: a write through a shared mapping to a page
+ * already dirty changes no time at all (on tmpfs no mapped write ever
+ * does). So a verdict is kept and used only for a file as trusted as
+ * the cache: owned by root or the keyring's owner, writable by no one
+ * else; and, where the kernel can tell, that nobody holds open for
+ * writing, a writable mapping included, when it is kept or used (a
+ * read lease is refused while anyone does). A swap through a mapping
+ * needs that mapping from before the verdict was kept to after, so it
+ * is seen. Where the kernel cannot tell (another user's file, a file
+ * system without leases) the owner rule stands alone.
+ */
+static bool
+open_for_writing(int fd)
+{
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+		(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+		return false;
+	}
+	return errno == EAGAIN || errno == EBUSY;
+}
+
+static bool
+cache_trusts(const struct sbx_guard *g, const struct gfile *f)
+{
+	if (f->fd == -1 ||
+	    (f->st.st_uid != 0 && f->st.st_uid != g->cache.owner) ||
+	    (f->st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return false;
+	return !open_for_writing(f->fd);
+}
+
 bool
 gcache_get(struct sbx_guard *g, struct gfile *f)
 {
@@ -259,7 +292,8 @@ gcache_get(struct sbx_guard *g, struct gfile *f)
 	json_t *j;
 	bool ok;
 
-	if (!g->cache.usable || !entry_path(path, sizeof(path), g, f) ||
+	if (!g->cache.usable || !cache_trusts(g, f) ||
+	    !entry_path(path, sizeof(path), g, f) ||
 	    (j = load_entry(path, g->cache.owner)) == NULL)
 		return false;
 	ok = take_entry(g, f, j);
@@ -308,7 +342,7 @@ gcache_put(struct sbx_guard *g, const struct gfile *f)
 	json_t *j;
 
 	if (!g->cache.writable || !f->accepted || f->until <= g->now ||
-	    !entry_path(path, sizeof(path), g, f) ||
+	    !cache_trusts(g, f) || !entry_path(path, sizeof(path), g, f) ||
 	    (j = entry_json(g, f)) == NULL)
 		return;
 	if ((text = json_dumps(j, JSON_COMPACT)) != NULL)

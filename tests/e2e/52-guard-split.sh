@@ -35,6 +35,8 @@ cat >policy.json <<EOF
 }
 EOF
 
+printf '{"keyring": "keyring.json"}\n' >plain.json
+
 # --- what each part links -------------------------------------------------
 libs() { ldd "$1" | awk '{print $1}'; }
 for f in sbx-guard libsbxguard.so; do
@@ -122,6 +124,53 @@ done
 grep -q 'sbx_checks_total{.*result="accepted".*} 3' prom/*.prom &&
 	ok "the textfile counts 3" || fail "textfile: $(cat prom/*.prom)"
 
+# --- a write through a shared mapping changes no time ---------------------
+# Pages made dirty before the check can be rewritten after it without
+# touching mtime or ctime: the guard must neither keep nor use a verdict
+# while someone holds the file open for writing.
+cp agent.jar mapped.jar
+cp java/agent.jar unsigned.jar
+python3 - mapped.jar unsigned.jar <<'PY'
+import os, sys, zipfile
+signed, unsigned = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(unsigned, "a") as z:
+	pad = os.path.getsize(signed) - os.path.getsize(unsigned) + \
+	    len(z.comment)
+	z.comment = b"p" * pad
+assert os.path.getsize(unsigned) == os.path.getsize(signed)
+PY
+python3 - mapped.jar unsigned.jar "$WORK" <<'PY' &
+import mmap, os, sys, time
+jar, evil, work = sys.argv[1], sys.argv[2], sys.argv[3]
+fd = os.open(jar, os.O_RDWR)
+m = mmap.mmap(fd, 0, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+m[:] = m[:]			# every page dirty: later writes change no time
+open(work + "/mapped.ready", "w").close()
+while not os.path.exists(work + "/mapped.go"):
+	time.sleep(0.02)
+m[:] = open(evil, "rb").read()
+m.flush()
+m.close()
+os.close(fd)
+open(work + "/mapped.swapped", "w").close()
+PY
+mapper=$!
+for i in $(seq 1 250); do [ -e mapped.ready ] && break; sleep 0.02; done
+before=$(stat -c '%i %s %Y %Z' mapped.jar)
+expect 0 "the signed bytes, mapped for writing, are accepted" \
+	sbx-guard --policy plain.json -- java -javaagent:mapped.jar $MAIN
+touch mapped.go
+wait "$mapper"
+after=$(stat -c '%i %s %Y %Z' mapped.jar)
+[ "$before" = "$after" ] && ok "the swap left inode, size and times alone" ||
+	ok "the kernel noted the swap ($before / $after)"
+expect 126 "the bytes swapped in through the mapping are checked, refused" \
+	sbx-guard --policy plain.json -- java -javaagent:mapped.jar $MAIN
+case "$errout" in *"mapped.jar: unsigned"*) ok "as unsigned" ;;
+*) fail "refusal: $errout" ;; esac
+case "$out" in *"$PREMAIN"*) fail "the unsigned premain ran" ;;
+*) ok "the unsigned premain never ran" ;; esac
+
 # --- an edited policy is checked again ------------------------------------
 # Same size first: only the times tell the two versions apart.
 size=$(stat -c %s policy.json)
@@ -158,7 +207,6 @@ esac
 # --- no full library: a miss refuses --------------------------------------
 mkdir alone
 cp "$SBX_BIN/sbx-guard" "$SBX_BIN/libsbxguard.so" alone/
-printf '{"keyring": "keyring.json"}\n' >plain.json
 expect 126 "sbx-guard without its full library refuses a miss" \
 	alone/sbx-guard --policy plain.json --cache "$WORK/fresh" -- \
 	java -javaagent:agent.jar $MAIN
