@@ -1,9 +1,12 @@
 /* runtime-check/lazy.c: find and load a part of sbx beside this one. */
 /* SPDX-License-Identifier: ISC */
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,26 @@
 #ifndef SBX_BUILD_ID
 #error "SBX_BUILD_ID: the Makefile defines it"
 #endif
+
+/*
+ * The build's digest, also as an ELF note in every part (ld gathers
+ * .note.* sections into the PT_NOTE segment), so that a part can be
+ * known for this build's without loading it: see note_matches().
+ */
+#define BUILD_NOTE_TYPE		1
+#define BUILD_ID_LEN		64
+#define NOTE_MAX		4096	/* bytes of notes read in a part */
+
+struct build_note {
+	uint32_t	 namesz, descsz, type;
+	char		 name[4];		/* "SBX" */
+	char		 desc[BUILD_ID_LEN];	/* no NUL */
+};
+
+__attribute__((section(".note.sbx.build"), aligned(4), used))
+static const struct build_note build_note = {
+	4, BUILD_ID_LEN, BUILD_NOTE_TYPE, "SBX", SBX_BUILD_ID
+};
 
 /* Where this object lives, and who owns it. */
 struct origin {
@@ -97,6 +120,25 @@ check_folders(const char *file, uid_t owner, const char *name,
 	return SBX_OK;
 }
 
+/*
+ * The path must name, with no symbolic link on the way, the very file
+ * open on fd: a link in a folder that others may change would let them
+ * choose what is checked, or swap it between the open and the checks.
+ */
+static const char *
+path_fault(const char *path, const struct stat *st)
+{
+	char real[PATH_MAX];
+	struct stat now;
+
+	if (realpath(path, real) == NULL || strcmp(real, path) != 0)
+		return "reached through a symbolic link";
+	if (stat(real, &now) == -1 || now.st_dev != st->st_dev ||
+	    now.st_ino != st->st_ino)
+		return "replaced while it was being checked";
+	return NULL;
+}
+
 /* Open path and check the file through its descriptor; -1 if unfit. */
 static int
 open_part(const char *path, uid_t owner, const char *name,
@@ -115,8 +157,8 @@ open_part(const char *path, uid_t owner, const char *name,
 		why = strerror(errno);
 	else if (!S_ISREG(st.st_mode))
 		why = "not a regular file";
-	else
-		why = stat_fault(&st, owner, false);
+	else if ((why = stat_fault(&st, owner, false)) == NULL)
+		why = path_fault(path, &st);
 	if (why == NULL && check_folders(path, owner, name, err) != SBX_OK) {
 		close(fd);
 		return -1;
@@ -130,12 +172,65 @@ open_part(const char *path, uid_t owner, const char *name,
 	return fd;
 }
 
+/* Does the note segment at off hold this build's note? */
+static bool
+notes_match(int fd, off_t off, size_t len)
+{
+	unsigned char buf[NOTE_MAX];
+	struct build_note n;
+	size_t at = 0, step;
+
+	if (len > sizeof(buf) || pread(fd, buf, len, off) != (ssize_t)len)
+		return false;
+	while (at + 12 <= len) {
+		memcpy(&n, buf + at, 12);
+		step = 12 + ((n.namesz + 3u) & ~3u) + ((n.descsz + 3u) & ~3u);
+		if (n.namesz > len || n.descsz > len || step > len - at)
+			return false;
+		if (n.namesz == 4 && n.descsz == BUILD_ID_LEN &&
+		    n.type == BUILD_NOTE_TYPE &&
+		    memcmp(buf + at + 12, "SBX", 4) == 0)
+			return memcmp(buf + at + 16, build_note.desc,
+			    BUILD_ID_LEN) == 0;
+		at += step;
+	}
+	return false;
+}
+
+/*
+ * Is the part open on fd from this build? Read from its program
+ * headers and notes, without loading it: a part from another build
+ * (a half-done upgrade) is known before anything of it runs.
+ */
+static bool
+note_matches(int fd)
+{
+	ElfW(Ehdr) eh;
+	ElfW(Phdr) ph;
+	size_t i;
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_phentsize != sizeof(ph) || eh.e_phnum > 64)
+		return false;
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff +
+		    i * sizeof(ph))) != (ssize_t)sizeof(ph))
+			return false;
+		if (ph.p_type == PT_NOTE &&
+		    notes_match(fd, (off_t)ph.p_offset, ph.p_filesz))
+			return true;
+	}
+	return false;
+}
+
 int
 sbx_lazy_find(const char *name, struct sbx_err *err)
 {
 	struct origin o;
 	char path[PATH_MAX + 64];
-	const char *base;
+	const char *slash;
+	int fd;
 
 	if (own_origin(&o) != 0) {
 		sbx_err_set(err, SBX_EIO, "cannot load %s: cannot find the "
@@ -143,12 +238,22 @@ sbx_lazy_find(const char *name, struct sbx_err *err)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/%s", o.dir, name);
-	base = strrchr(o.dir, '/') != NULL ? strrchr(o.dir, '/') + 1 : o.dir;
+	slash = strrchr(o.dir, '/');
 
 	/* An installed sbx-guard: PREFIX/bin, its parts in PREFIX/lib/sbx. */
-	if (access(path, F_OK) != 0 && strcmp(base, "bin") == 0)
-		snprintf(path, sizeof(path), "%s/../lib/sbx/%s", o.dir, name);
-	return open_part(path, o.owner, name, err);
+	if (access(path, F_OK) != 0 && slash != NULL &&
+	    strcmp(slash + 1, "bin") == 0)
+		snprintf(path, sizeof(path), "%.*s/lib/sbx/%s",
+		    (int)(slash - o.dir), o.dir, name);
+	if ((fd = open_part(path, o.owner, name, err)) == -1)
+		return -1;
+	if (!note_matches(fd)) {
+		sbx_err_set(err, SBX_EIO, "cannot load %s: it is not from this "
+		    "build of sbx (%.12s): reinstall sbx", name, SBX_BUILD_ID);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 const char *

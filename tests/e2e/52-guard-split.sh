@@ -272,6 +272,18 @@ case "$errout" in
 esac
 [ ! -e ran ] && ok "its code never ran" || fail "the planted library ran"
 
+# A link on the way could be repointed by whoever may change its folder.
+mkdir -p linked/bin linked/real linked/lib
+cp "$SBX_BIN/sbx-guard" linked/bin/
+cp "$SBX_BIN/libsbxguard-full.so" "$SBX_BIN/libsbx-net.so" linked/real/
+ln -s ../real linked/lib/sbx
+expect 126 "a full library reached through a symbolic link is refused" \
+	linked/bin/sbx-guard --policy plain.json --cache "$WORK/fresh9" -- \
+	java -javaagent:agent.jar $MAIN
+case "$errout" in *"reached through a symbolic link"*) ok "and says so" ;;
+*) fail "refusal: $errout" ;;
+esac
+
 # --- a part from another build is refused, not called -------------------
 mkdir other
 cp "$SBX_BIN/sbx-guard" other/
@@ -282,17 +294,33 @@ expect 126 "sbx-guard refuses a full library from another build" \
 	other/sbx-guard --policy plain.json --cache "$WORK/fresh3" -- \
 	java -javaagent:agent.jar $MAIN
 case "$errout" in
-*"libsbxguard-full.so: it is from another build of sbx (0123456789ab,"*)
+*"libsbxguard-full.so: it is not from this build of sbx"*)
 	ok "and says so" ;;
 *) fail "refusal: $errout" ;;
 esac
+cp "$SBX_BIN/libsbxguard.so" other/
+sbx-guard --policy plain.json -- java -javaagent:agent.jar $MAIN >/dev/null ||
+	fail "a plain start failed"
+expect 126 "a cached start beside another build's library is refused" \
+	other/sbx-guard --policy plain.json -- java -javaagent:agent.jar $MAIN
+case "$errout" in
+"sbx-guard: cannot record this start: cannot load libsbxguard-full.so: it"*)
+	ok "before java runs, and says why" ;;
+*) fail "refusal: $errout" ;;
+esac
+expect 126 "so is the agent's" \
+	java -agentpath:"$WORK/other/libsbxguard.so=policy=$WORK/plain.json" \
+	-javaagent:"$WORK/agent.jar" $MAIN
+case "$out" in *"$PREMAIN"*) fail "the premain ran" ;;
+*) ok "and its premain never ran" ;; esac
 printf 'int sbx_nothing;\n' >none.c
 cc -shared -fPIC -o other/libsbxguard-full.so none.c
 expect 126 "sbx-guard refuses a library that is not a part of sbx" \
 	other/sbx-guard --policy plain.json --cache "$WORK/fresh4" -- \
 	java -javaagent:agent.jar $MAIN
 case "$errout" in
-*"cannot load libsbxguard-full.so: not a part of sbx"*) ok "and says so" ;;
+*"libsbxguard-full.so: it is not from this build of sbx"*)
+	ok "and says so" ;;
 *) fail "refusal: $errout" ;;
 esac
 
