@@ -21,6 +21,7 @@ struct mf_parser {
 	const char	*what;
 	size_t		 pos;		/* where the next line starts */
 	size_t		 lineno;	/* number of the last line taken */
+	size_t		 nblank;	/* empty lines: sections at most + 1 */
 	struct sbx_err	*err;
 };
 
@@ -130,6 +131,7 @@ check_lines(struct mf_parser *ps)
 
 	while (line_at(p, len, pos, &l)) {
 		n++;
+		ps->nblank += l.len == 0;
 		if (memchr(p + l.off, '\0', l.len) != NULL)
 			return reject_line(ps, n, "NUL byte");
 		if (l.end - l.off > SBX_MF_READ_MAX)
@@ -161,6 +163,27 @@ is_continuation(struct mf_parser *ps, size_t pos)
 	if (!line_at(ps->m->bytes, ps->m->len, pos, &l))
 		return false;
 	return l.len > 0 && ps->m->bytes[l.off] == ' ';
+}
+
+/*
+ * n bytes (copied from src unless NULL) and a NUL from the manifest's
+ * string block. It was sized to the input: a name and its value take
+ * no more than their header line, where ": " stands for the two NULs,
+ * and a continuation line gives one byte less than it holds, so the
+ * block cannot run out.
+ */
+static char *
+put_string(struct mf_parser *ps, const void *src, size_t n)
+{
+	struct sbx_manifest *m = ps->m;
+	char *at = m->strings + m->strings_len;
+
+	assert(m->strings_len + n + 1 <= m->len + 1);
+	if (src != NULL)
+		memcpy(at, src, n);
+	at[n] = '\0';
+	m->strings_len += n + 1;
+	return at;
 }
 
 static int
@@ -195,8 +218,7 @@ read_value(struct mf_parser *ps, struct sbx_mf_attr *a, size_t from,
 		n += l.len - 1;
 		pos = l.end;
 	}
-	if ((a->value = malloc(n + 1)) == NULL)
-		return nomem(ps);
+	a->value = put_string(ps, NULL, n);
 
 	memcpy(a->value, p + from, to - from);
 	a->value_len = to - from;
@@ -233,9 +255,8 @@ add_attr(struct mf_parser *ps, struct sbx_mf_section *s, size_t *cap,
 	a = &s->attrs[s->nattrs];
 	memset(a, 0, sizeof(*a));
 	a->line = ps->lineno;
-	if ((a->name = strndup(p, nlen)) == NULL)
-		return nomem(ps);
-	s->nattrs++;		/* counted now, so sbx_manifest_free sees it */
+	a->name = put_string(ps, p, nlen);
+	s->nattrs++;
 	return read_value(ps, a, l->off + nlen + 2, l->off + l->len);
 }
 
@@ -334,8 +355,9 @@ read_sections(struct mf_parser *ps)
 		if (ps->pos >= m->len)
 			return SBX_OK;
 
+		/* Each named section follows an empty line: one array. */
 		if (m->nsections == cap) {
-			n = cap ? cap * 2 : 16;
+			n = cap ? cap * 2 : ps->nblank + 1;
 			if (n > SIZE_MAX / sizeof(*v) || (v = realloc(
 			    m->sections, n * sizeof(*v))) == NULL)
 				return nomem(ps);
@@ -353,12 +375,6 @@ read_sections(struct mf_parser *ps)
 static void
 free_section(struct sbx_mf_section *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->nattrs; i++) {
-		free(s->attrs[i].name);
-		free(s->attrs[i].value);
-	}
 	free(s->attrs);
 }
 
@@ -381,6 +397,10 @@ parse_owned(struct sbx_manifest **out, unsigned char *bytes, size_t len,
 
 	if ((rc = check_lines(&ps)) != SBX_OK)
 		goto done;
+	if ((m->strings = malloc(len + 1)) == NULL) {
+		rc = nomem(&ps);
+		goto done;
+	}
 	if ((rc = read_sections(&ps)) != SBX_OK)
 		goto done;
 
@@ -427,6 +447,7 @@ sbx_manifest_free(struct sbx_manifest *m)
 	for (i = 0; i < m->nsections; i++)
 		free_section(&m->sections[i]);
 	free(m->sections);
+	free(m->strings);
 	free(m->bytes);
 	free(m);
 }

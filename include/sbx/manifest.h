@@ -62,6 +62,9 @@ struct sbx_mf_section {
 struct sbx_manifest {
 	unsigned char	*bytes;		/* a private copy of the input */
 	size_t		 len;
+	char		*strings;	/* every attribute's name and value,
+					   one block (no byte more than len) */
+	size_t		 strings_len;
 	struct sbx_mf_section main;
 	struct sbx_mf_section *sections;	/* the named sections */
 	size_t		 nsections;
