@@ -1,6 +1,7 @@
 /* runtime-check/guard.c: one check of one JVM start: agents, JARs, options. */
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -506,15 +507,21 @@ check_item(struct sbx_guard *g, size_t i)
 		return;
 	}
 	switch (it->kind) {
+	case SBX_JVM_UPGRADE_PATH:
+		(void)guard_finding(g, SBX_V_FORBIDDEN_FLAG, item_option(g, it),
+		    NULL, "puts modules in the platform's place, and the guard "
+		    "cannot check what the JVM would take from that path");
+		return;
 	case SBX_JVM_JAVAAGENT:
 	case SBX_JVM_BOOT_JAR:
+	case SBX_JVM_PATCH_JAR:
 		if (guard_abs(abs, sizeof(abs), g, it->path) != SBX_OK) {
 			(void)guard_finding(g, SBX_V_INTERNAL_ERROR, it->path,
 			    NULL, "path too long");
 			return;
 		}
-		gi->file = check_jar_tree(g, it->kind == SBX_JVM_BOOT_JAR ?
-		    ROLE_BOOT : ROLE_AGENT, abs);
+		gi->file = check_jar_tree(g, it->kind == SBX_JVM_JAVAAGENT ?
+		    ROLE_AGENT : ROLE_BOOT, abs);
 		break;
 	case SBX_JVM_AGENTPATH:
 		check_agentpath(g, it, gi);
@@ -784,4 +791,32 @@ sbx_guard_free(struct sbx_guard *g)
 	sbx_keyring_free(g->kr);
 	sbx_policy_free(g->policy);
 	free(g);
+}
+
+int
+sbx_guard_can_record(const struct sbx_guard *g, struct sbx_err *err)
+{
+	const char *file = g->policy->audit.file;
+	char dir[PATH_MAX], *slash;
+	int fd;
+
+	if (file == NULL || !g->policy->audit.log_passing)
+		return SBX_OK;
+	if ((fd = open(file, O_RDWR | O_APPEND | O_CLOEXEC)) != -1) {
+		close(fd);
+		return SBX_OK;
+	}
+	if (errno != ENOENT)
+		return sbx_err_set(err, SBX_EIO, "%s: cannot open: %s", file,
+		    strerror(errno));
+	/* The log opens with O_CREAT: its folder must be there. */
+	snprintf(dir, sizeof(dir), "%s", file);
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	if (access(slash == NULL ? "." : dir[0] != '\0' ? dir : "/", W_OK) ==
+	    0)
+		return SBX_OK;
+	return sbx_err_set(err, SBX_EIO, "%s: cannot be created: %s", file,
+	    strerror(errno));
 }

@@ -262,27 +262,34 @@ take_entry(struct sbx_guard *g, struct gfile *f, json_t *j)
  * writing, a writable mapping included, when it is kept or used (a
  * read lease is refused while anyone does). A swap through a mapping
  * needs that mapping from before the verdict was kept to after, so it
- * is seen. Where the kernel cannot tell (another user's file, a file
- * system without leases) the owner rule stands alone.
+ * is seen, provided the verdict was kept by a guard that could ask:
+ * one that cannot (not the file's owner, no CAP_LEASE; a file system
+ * without leases) uses verdicts but does not keep them.
  */
-static bool
+enum writers { WRITERS_NONE, WRITERS_SOME, WRITERS_UNKNOWN };
+
+static enum writers
 open_for_writing(int fd)
 {
 	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
 		(void)fcntl(fd, F_SETLEASE, F_UNLCK);
-		return false;
+		return WRITERS_NONE;
 	}
-	return errno == EAGAIN || errno == EBUSY;
+	return errno == EAGAIN || errno == EBUSY ? WRITERS_SOME :
+	    WRITERS_UNKNOWN;
 }
 
 static bool
-cache_trusts(const struct sbx_guard *g, const struct gfile *f)
+cache_trusts(const struct sbx_guard *g, const struct gfile *f, bool keep)
 {
+	enum writers w;
+
 	if (f->fd == -1 ||
 	    (f->st.st_uid != 0 && f->st.st_uid != g->cache.owner) ||
 	    (f->st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
 		return false;
-	return !open_for_writing(f->fd);
+	w = open_for_writing(f->fd);
+	return w == WRITERS_NONE || (w == WRITERS_UNKNOWN && !keep);
 }
 
 bool
@@ -292,7 +299,7 @@ gcache_get(struct sbx_guard *g, struct gfile *f)
 	json_t *j;
 	bool ok;
 
-	if (!g->cache.usable || !cache_trusts(g, f) ||
+	if (!g->cache.usable || !cache_trusts(g, f, false) ||
 	    !entry_path(path, sizeof(path), g, f) ||
 	    (j = load_entry(path, g->cache.owner)) == NULL)
 		return false;
@@ -342,7 +349,8 @@ gcache_put(struct sbx_guard *g, const struct gfile *f)
 	json_t *j;
 
 	if (!g->cache.writable || !f->accepted || f->until <= g->now ||
-	    !cache_trusts(g, f) || !entry_path(path, sizeof(path), g, f) ||
+	    !cache_trusts(g, f, true) ||
+	    !entry_path(path, sizeof(path), g, f) ||
 	    (j = entry_json(g, f)) == NULL)
 		return;
 	if ((text = json_dumps(j, JSON_COMPACT)) != NULL)

@@ -146,6 +146,13 @@ rewrite_items(struct sbx_guard *g, struct sbx_err *err)
 		if (it->kind == SBX_JVM_AGENTLIB &&
 		    g->items[i].file == SIZE_MAX)
 			continue;	/* the JDK's own */
+		/*
+		 * The launcher may have split the option over two arguments:
+		 * patch JARs go by path (docs/LIMITATIONS.md).
+		 */
+		if (it->kind == SBX_JVM_PATCH_JAR ||
+		    it->kind == SBX_JVM_UPGRADE_PATH)
+			continue;
 		if (it->kind == SBX_JVM_LAUNCHER_AGENT)
 			rc = item_name_buf(g, i, &b, err);
 		else if (it->kind == SBX_JVM_BOOT_JAR)
@@ -162,7 +169,10 @@ rewrite_items(struct sbx_guard *g, struct sbx_err *err)
 	return rc;
 }
 
-/* A memfd holding len bytes, left open across exec; its fd or -1. */
+/*
+ * A memfd holding len bytes, left open across exec and sealed, so that
+ * not even the JVM's own user can change what was checked; its fd or -1.
+ */
 static int
 memfd(const void *data, size_t len, struct sbx_err *err)
 {
@@ -170,7 +180,7 @@ memfd(const void *data, size_t len, struct sbx_err *err)
 	ssize_t n;
 	int fd;
 
-	if ((fd = memfd_create("sbx-guard", 0)) == -1) {
+	if ((fd = memfd_create("sbx-guard", MFD_ALLOW_SEALING)) == -1) {
 		sbx_err_set(err, SBX_EIO, "memfd_create: %s", strerror(errno));
 		return -1;
 	}
@@ -182,6 +192,12 @@ memfd(const void *data, size_t len, struct sbx_err *err)
 		}
 		p += n;
 		len -= (size_t)n;
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
+	    F_SEAL_SHRINK | F_SEAL_SEAL) == -1) {
+		sbx_err_set(err, SBX_EIO, "memfd: %s", strerror(errno));
+		close(fd);
+		return -1;
 	}
 	return fd;
 }

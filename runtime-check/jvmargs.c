@@ -67,6 +67,8 @@ static const char *const kind_names[] = {
 	[SBX_JVM_AGENTPATH] = "agentpath",
 	[SBX_JVM_AGENTLIB] = "agentlib",
 	[SBX_JVM_BOOT_JAR] = "boot-jar",
+	[SBX_JVM_PATCH_JAR] = "patch-jar",
+	[SBX_JVM_UPGRADE_PATH] = "upgrade-module-path",
 };
 
 /* Options that stop the launcher's expansion when met in a variable. */
@@ -1069,6 +1071,33 @@ item_split(struct sbx_jvmargs *a, enum sbx_jvm_kind kind, size_t opt,
 	    strlen(tail), at != NULL ? at + 1 : NULL, err);
 }
 
+/*
+ * --patch-module MODULE=PATH[:PATH...]: each entry's classes replace the
+ * platform module's, as boot class path JARs do, and so are as much to
+ * be checked. Without "=" the JVM refuses the option; here it names no
+ * file, which the guard refuses too.
+ */
+static int
+patch_items(struct sbx_jvmargs *a, size_t i, const char *v,
+    struct sbx_err *err)
+{
+	const char *eq = strchr(v, '='), *p;
+	char module[256];
+	size_t n;
+	int rc = SBX_OK;
+
+	if (eq == NULL || eq == v || (size_t)(eq - v) >= sizeof(module))
+		return item_add(a, SBX_JVM_PATCH_JAR, i, NULL, 0, NULL, err);
+	snprintf(module, sizeof(module), "%.*s", (int)(eq - v), v);
+	for (p = eq + 1; rc == SBX_OK && *p != '\0'; p += n + (p[n] == ':')) {
+		n = strcspn(p, ":");
+		if (n > 0)
+			rc = item_add(a, SBX_JVM_PATCH_JAR, i, p, n, module,
+			    err);
+	}
+	return rc;
+}
+
 static int
 classify(struct sbx_jvmargs *a, size_t i, struct sbx_err *err)
 {
@@ -1091,6 +1120,11 @@ classify(struct sbx_jvmargs *a, size_t i, struct sbx_err *err)
 		return item_split(a, SBX_JVM_AGENTPATH, i, t + 11, '=', err);
 	if (starts(t, "-Xrun"))
 		return item_split(a, SBX_JVM_AGENTLIB, i, t + 5, ':', err);
+	if (starts(t, "--patch-module="))
+		return patch_items(a, i, t + 15, err);
+	if (starts(t, "--upgrade-module-path="))
+		return item_add(a, SBX_JVM_UPGRADE_PATH, i, t + 22,
+		    strlen(t + 22), NULL, err);
 	if (!starts(t, "-Xbootclasspath/a:"))
 		return SBX_OK;
 	/* Empty entries name nothing: the VM skips them. */

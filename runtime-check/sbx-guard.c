@@ -159,7 +159,8 @@ need_recorder(const struct sbx_guard *g)
 	struct sbx_err err = { 0 };
 	char msg[sizeof(err.msg) + 64];
 
-	if (sbx_lazy_full_ready(&err) == SBX_OK)
+	if (sbx_lazy_full_ready(&err) == SBX_OK &&
+	    sbx_guard_can_record(g, &err) == SBX_OK)
 		return;
 	snprintf(msg, sizeof(msg), "cannot record this start: %s", err.msg);
 	if (!sbx_guard_audit_mode(g))

@@ -101,6 +101,15 @@ enum sbx_guard_verdict sbx_guard_verdict(const struct sbx_guard *g);
  */
 int	sbx_guard_recheck(struct sbx_guard *g, struct sbx_err *err);
 
+/*
+ * Can the event of an accepted start be written to the policy's audit
+ * file (when it logs passing checks)? The file opens for appending, or
+ * its folder is there and writable. The event is
+ * written after the JVM starts; this catches a log that never could be.
+ * SBX_OK, or SBX_EIO naming the file and why.
+ */
+int	sbx_guard_can_record(const struct sbx_guard *g, struct sbx_err *err);
+
 /* Is the policy in audit mode (violations let through)? */
 bool	sbx_guard_audit_mode(const struct sbx_guard *g);
 size_t	sbx_guard_nfindings(const struct sbx_guard *g);

@@ -55,7 +55,13 @@ enum sbx_jvm_kind {
 					   Launcher-Agent-Class */
 	SBX_JVM_AGENTPATH,		/* -agentpath:LIB[=opts] */
 	SBX_JVM_AGENTLIB,		/* -agentlib:NAME[=opts], -XrunNAME */
-	SBX_JVM_BOOT_JAR		/* one -Xbootclasspath/a: entry */
+	SBX_JVM_BOOT_JAR,		/* one -Xbootclasspath/a: entry */
+	SBX_JVM_PATCH_JAR,		/* one --patch-module entry: code
+					   put inside a platform module;
+					   args: the module */
+	SBX_JVM_UPGRADE_PATH		/* --upgrade-module-path: modules
+					   put in the platform's place;
+					   path: the whole value */
 };
 
 /* How the program is named, after the options. */

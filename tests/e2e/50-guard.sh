@@ -220,6 +220,17 @@ refused_by_both "unsigned Boot-Class-Path JAR" unsigned \
 	"$WORK/agents/boot-helper.jar" -javaagent:agents/bcp.jar
 refused_by_both "unsigned -Xbootclasspath/a JAR" unsigned \
 	"$WORK/agents/unsigned.jar" -Xbootclasspath/a:agents/unsigned.jar
+# --patch-module puts code inside java.base, as the boot class path does.
+refused_by_both "unsigned --patch-module JAR" unsigned \
+	"$WORK/agents/unsigned.jar" --patch-module java.base=agents/unsigned.jar
+refused_by_both "unsigned --patch-module= JAR" unsigned \
+	"$WORK/agents/unsigned.jar" \
+	--patch-module=java.base=agents/signed.jar:agents/unsigned.jar
+JDK_JAVA_OPTIONS=--patch-module=java.base=agents/unsigned.jar \
+	refused_by_both "--patch-module in JDK_JAVA_OPTIONS" unsigned \
+	"$WORK/agents/unsigned.jar"
+refused_by_both "--upgrade-module-path" forbidden_flag \
+	"--upgrade-module-path=agents" --upgrade-module-path agents
 
 # --- every way in -------------------------------------------------------------
 E=$WORK/agents/evil.jar

@@ -245,6 +245,22 @@ case "$errout" in
 *) fail "refusal: $errout" ;;
 esac
 
+# An audit file that can never be written refuses the start up front.
+printf '{"keyring": "keyring.json", "audit": {"file": "%s"}}\n' \
+	"$WORK/no/such/dir/audit.jsonl" >nolog.json
+expect 126 "an accepted start whose audit file cannot be written" \
+	sbx-guard --policy nolog.json -- java -javaagent:agent.jar $MAIN
+case "$errout" in
+"sbx-guard: cannot record this start: $WORK/no/such/dir/audit.jsonl:"*)
+	ok "is refused, naming the file" ;;
+*) fail "refusal: $errout" ;;
+esac
+expect 126 "the agent refuses it alike" \
+	java -agentpath:"$SBX_BIN/libsbxguard.so=policy=$WORK/nolog.json" \
+	-javaagent:"$WORK/agent.jar" $MAIN
+case "$out" in *"$PREMAIN"*) fail "the premain ran" ;;
+*) ok "and its premain never ran" ;; esac
+
 # --- the guard's own parts get the rules its agents get ------------------
 mkdir -p unsafe/bin unsafe/lib/sbx
 cp "$SBX_BIN/sbx-guard" unsafe/bin/

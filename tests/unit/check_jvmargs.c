@@ -376,6 +376,19 @@ put_files(void)
 }
 
 static const struct cmd_case cmd_cases[] = {
+	{ { "java", "--patch-module", "java.base=p1.jar::p2.jar", "Main",
+	    NULL }, { 0 }, "patch-jar:p1.jar=java.base@the command line|"
+	    "patch-jar:p2.jar=java.base@the command line",
+	    "--patch-module: each entry, the module as its argument" },
+	{ { "java", "Main", NULL }, { "--patch-module=java.base=j.jar",
+	    NULL, NULL, NULL }, "patch-jar:j.jar=java.base@JDK_JAVA_OPTIONS",
+	    "--patch-module= in JDK_JAVA_OPTIONS" },
+	{ { "java", "--patch-module", "noequals", "Main", NULL }, { 0 },
+	    "patch-jar:(none)@the command line",
+	    "--patch-module without a module names no file" },
+	{ { "java", "--upgrade-module-path", "m1:m2", "Main", NULL }, { 0 },
+	    "upgrade-module-path:m1:m2@the command line",
+	    "--upgrade-module-path, whole" },
 	{ { "java", "-javaagent:a.jar=x=y", "-cp", "app.jar", "Main",
 	    NULL }, { 0 }, "javaagent:a.jar=x=y@the command line",
 	    "options start after the first '='" },
