@@ -58,6 +58,7 @@ static struct agent {
 	pthread_t	 reporter;
 	bool		 reporter_started;
 	bool		 reported;	/* the check's event is written */
+	bool		 vm_inited;	/* VMInit came: start-up is done */
 	bool		 premain_known;
 	bool		 stop;
 	double		 premain;
@@ -191,10 +192,13 @@ since(const struct timespec *t0)
 }
 
 /*
- * Writes the check's audit event and metrics at once (a JVM killed
- * early must still leave its record), then, once the JVM has run every
- * premain, the time that took: off the start-up path. The mutex only
- * hands over the measurement; the guard is only read.
+ * Writes the check's audit event and metrics as soon as the VM is up
+ * (VMInit, before any premain), then, once the JVM has run every
+ * premain, the time that took. Not earlier: loading the full library
+ * takes the dynamic loader's lock, which the JVM needs for its own
+ * libraries while it starts; not later: a JVM killed during its first
+ * second must still leave its record. The mutex only hands over the
+ * events; the guard is only read.
  */
 static void *
 reporter(void *arg)
@@ -202,6 +206,10 @@ reporter(void *arg)
 	struct sbx_err err = { 0 };
 	bool known;
 
+	pthread_mutex_lock(&A.mu);
+	while (!A.vm_inited && !A.stop)
+		pthread_cond_wait(&A.cv, &A.mu);
+	pthread_mutex_unlock(&A.mu);
 	if (!A.reported && sbx_guard_report(A.g, 0, NULL, &err) != SBX_OK)
 		say("audit log not written: %s", err.msg);
 	pthread_mutex_lock(&A.mu);
@@ -255,7 +263,7 @@ on_last_init(jvmtiEnv *env, JNIEnv *jni, jthread thread)
 	pthread_mutex_lock(&A.mu);
 	A.premain = since(&A.vm_start);
 	A.premain_known = true;
-	pthread_cond_signal(&A.cv);
+	pthread_cond_broadcast(&A.cv);
 	pthread_mutex_unlock(&A.mu);
 }
 
@@ -265,6 +273,10 @@ on_vm_init(jvmtiEnv *env, JNIEnv *jni, jthread thread)
 	jvmtiEventCallbacks cb;
 
 	recheck();
+	pthread_mutex_lock(&A.mu);
+	A.vm_inited = true;
+	pthread_cond_broadcast(&A.cv);
+	pthread_mutex_unlock(&A.mu);
 	if ((*A.vm)->GetEnv(A.vm, (void **)&A.last, JVMTI_VERSION_1_2) !=
 	    JNI_OK)
 		return;
@@ -280,7 +292,7 @@ on_vm_death(jvmtiEnv *env, JNIEnv *jni)
 {
 	pthread_mutex_lock(&A.mu);
 	A.stop = true;
-	pthread_cond_signal(&A.cv);
+	pthread_cond_broadcast(&A.cv);
 	pthread_mutex_unlock(&A.mu);
 	if (A.reporter_started)
 		pthread_join(A.reporter, NULL);
@@ -307,8 +319,10 @@ watch(void)
 	    JVMTI_EVENT_VM_INIT, NULL);
 	(void)(*A.env)->SetEventNotificationMode(A.env, on,
 	    JVMTI_EVENT_VM_DEATH, NULL);
-	A.reporter_started = pthread_create(&A.reporter, NULL, reporter,
-	    NULL) == 0;
+	/* A policy with no audit file and no metrics: nothing to load. */
+	if (sbx_guard_records(A.g))
+		A.reporter_started = pthread_create(&A.reporter, NULL,
+		    reporter, NULL) == 0;
 }
 
 JNIEXPORT jint JNICALL
@@ -345,7 +359,7 @@ Agent_OnLoad(JavaVM *vm, char *options, void *reserved)
 	}
 	/* The reporter will need the full library: it must be there. */
 	if (sbx_guard_verdict(A.g) == SBX_GUARD_ACCEPTED &&
-	    (sbx_lazy_full_ready(&err) != SBX_OK ||
+	    sbx_guard_records(A.g) && (sbx_lazy_full_ready(&err) != SBX_OK ||
 	    sbx_guard_can_record(A.g, &err) != SBX_OK)) {
 		say("cannot record this start: %s", err.msg);
 		if (!sbx_guard_audit_mode(A.g))
@@ -361,7 +375,7 @@ Agent_OnLoad(JavaVM *vm, char *options, void *reserved)
 		A.reported = true;
 	}
 	watch();
-	if (!A.reporter_started && !A.reported &&
+	if (!A.reporter_started && !A.reported && sbx_guard_records(A.g) &&
 	    sbx_guard_report(A.g, 0, NULL, &rerr) != SBX_OK)
 		say("audit log not written: %s", rerr.msg);
 	return JNI_OK;

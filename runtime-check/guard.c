@@ -820,3 +820,12 @@ sbx_guard_can_record(const struct sbx_guard *g, struct sbx_err *err)
 	return sbx_err_set(err, SBX_EIO, "%s: cannot be created: %s", file,
 	    strerror(errno));
 }
+
+bool
+sbx_guard_records(const struct sbx_guard *g)
+{
+	const struct sbx_policy *p = g->policy;
+
+	return (p->audit.file != NULL && p->path != NULL) ||
+	    p->metrics.textfile_dir != NULL || p->metrics.pushgateway != NULL;
+}

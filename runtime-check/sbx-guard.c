@@ -189,8 +189,10 @@ check(const struct opts *o, struct sbx_jvm_input *in)
 
 	/* A violation is on record before the JVM runs, if it runs. */
 	if (sbx_guard_verdict(g) == SBX_GUARD_ACCEPTED) {
-		need_recorder(g);
-		report_later(g, o);
+		if (sbx_guard_records(g)) {
+			need_recorder(g);
+			report_later(g, o);
+		}
 	} else if (report(g, o) != SBX_OK && !sbx_guard_audit_mode(g))
 		exit(EXIT_REFUSED);
 	if (rc != SBX_OK)

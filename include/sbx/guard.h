@@ -102,6 +102,13 @@ enum sbx_guard_verdict sbx_guard_verdict(const struct sbx_guard *g);
 int	sbx_guard_recheck(struct sbx_guard *g, struct sbx_err *err);
 
 /*
+ * Does the policy record anything (an audit file, a textfile or a
+ * Pushgateway for the metrics)? When it does not, a start loads none of
+ * what writes events.
+ */
+bool	sbx_guard_records(const struct sbx_guard *g);
+
+/*
  * Can the event of an accepted start be written to the policy's audit
  * file (when it logs passing checks)? The file opens for appending, or
  * its folder is there and writable. The event is

@@ -36,6 +36,8 @@ cat >policy.json <<EOF
 EOF
 
 printf '{"keyring": "keyring.json"}\n' >plain.json
+printf '{"keyring": "keyring.json", "audit": {"file": "%s"}}\n' \
+	"$WORK/rec.jsonl" >rec.json
 
 # --- what each part links -------------------------------------------------
 libs() { ldd "$1" | awk '{print $1}'; }
@@ -226,18 +228,24 @@ esac
 case "$out" in *"$PREMAIN"*) fail "the agent ran" ;;
 *) ok "its premain did not run" ;; esac
 
-# A start the cache would accept still needs the library that records it.
+# A policy that records nothing needs nothing more for a cached start.
 sbx-guard --policy plain.json -- java -javaagent:agent.jar $MAIN >/dev/null ||
 	fail "a plain start failed"
-expect 126 "a cached start without the full library is refused" \
+expect 0 "a cached start that records nothing needs no full library" \
 	alone/sbx-guard --policy plain.json -- java -javaagent:agent.jar $MAIN
+
+# A start the cache would accept still needs the library that records it.
+sbx-guard --policy rec.json -- java -javaagent:agent.jar $MAIN >/dev/null ||
+	fail "a plain start failed"
+expect 126 "a cached start without the full library is refused" \
+	alone/sbx-guard --policy rec.json -- java -javaagent:agent.jar $MAIN
 case "$errout" in
 "sbx-guard: cannot record this start: cannot load libsbxguard-full.so"*)
 	ok "and says it could not be recorded" ;;
 *) fail "refusal: $errout" ;;
 esac
 expect 126 "the agent refuses the same cached start alike" \
-	java -agentpath:"$WORK/alone/libsbxguard.so=policy=$WORK/plain.json" \
+	java -agentpath:"$WORK/alone/libsbxguard.so=policy=$WORK/rec.json" \
 	-javaagent:"$WORK/agent.jar" $MAIN
 case "$errout" in
 "libsbxguard: cannot record this start: cannot load libsbxguard-full"*)
@@ -315,17 +323,17 @@ case "$errout" in
 *) fail "refusal: $errout" ;;
 esac
 cp "$SBX_BIN/libsbxguard.so" other/
-sbx-guard --policy plain.json -- java -javaagent:agent.jar $MAIN >/dev/null ||
+sbx-guard --policy rec.json -- java -javaagent:agent.jar $MAIN >/dev/null ||
 	fail "a plain start failed"
 expect 126 "a cached start beside another build's library is refused" \
-	other/sbx-guard --policy plain.json -- java -javaagent:agent.jar $MAIN
+	other/sbx-guard --policy rec.json -- java -javaagent:agent.jar $MAIN
 case "$errout" in
 "sbx-guard: cannot record this start: cannot load libsbxguard-full.so: it"*)
 	ok "before java runs, and says why" ;;
 *) fail "refusal: $errout" ;;
 esac
 expect 126 "so is the agent's" \
-	java -agentpath:"$WORK/other/libsbxguard.so=policy=$WORK/plain.json" \
+	java -agentpath:"$WORK/other/libsbxguard.so=policy=$WORK/rec.json" \
 	-javaagent:"$WORK/agent.jar" $MAIN
 case "$out" in *"$PREMAIN"*) fail "the premain ran" ;;
 *) ok "and its premain never ran" ;; esac
