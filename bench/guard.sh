@@ -62,16 +62,21 @@ EOF
 
 echo
 echo "== guard: the wrapper alone, cached (sbx-guard before /bin/true)"
+# The guard runs only a JDK's java: a JDK whose java is /bin/true.
+mkdir -p fakejdk/bin fakejdk/lib/server
+cp /bin/true fakejdk/bin/java
+: >fakejdk/lib/server/libjvm.so
 # The JVM's own start varies by more than the guard costs; in front of
 # /bin/true what sbx-guard adds stands out. The pause before each run
 # lets the previous run's detached writer finish, as it would between
 # two JVM starts.
-sbx-guard --policy full.json -- /bin/true -javaagent:$work/agent.jar
+sbx-guard --policy full.json -- $work/fakejdk/bin/java \
+	-javaagent:$work/agent.jar
 hyperfine -N --warmup 10 --runs 200 --prepare "sleep 0.03" \
 	--export-json wrap.json -n true /bin/true \
-	-n quiet "sbx-guard --policy $work/quiet.json -- /bin/true \
+	-n quiet "sbx-guard --policy $work/quiet.json -- $work/fakejdk/bin/java \
 -javaagent:$work/agent.jar" \
-	-n full "sbx-guard --policy $work/full.json -- /bin/true \
+	-n full "sbx-guard --policy $work/full.json -- $work/fakejdk/bin/java \
 -javaagent:$work/agent.jar" >/dev/null 2>&1
 python3 - <<'EOF'
 import json

@@ -604,6 +604,79 @@ check_flags(struct sbx_guard *g)
 	return SBX_OK;
 }
 
+/*
+ * The guard reads the command as the java launcher does; another
+ * program (jar, a script named java) reads it otherwise and may start
+ * a JVM with what the guard never saw. So the program must be
+ * JAVA_HOME/bin/java beside that JDK's libjvm.so (inside the JVM: the
+ * running executable, of the JVM's own java.home), and both must pass
+ * the path rules, as code the guard does not verify.
+ */
+static void
+check_launcher(struct sbx_guard *g)
+{
+	static const char *const vms[] = { "server", "client" };
+	char exe[PATH_MAX], home[PATH_MAX], jvm[PATH_MAX + 32];
+	struct sbx_err err = { 0 };
+	struct stat st;
+	const char *arg0 = g->in->argc > 0 ? g->in->argv[0] : "java";
+	ssize_t n;
+	size_t len, i;
+
+	if (g->conf.must_see_self) {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+	} else
+		snprintf(exe, sizeof(exe), "%s", g->java_exe);
+	len = strlen(exe);
+	if (len <= 9 || strcmp(exe + len - 9, "/bin/java") != 0) {
+		(void)guard_finding(g, SBX_V_UNSAFE_PATH, arg0, NULL,
+		    "runs %s, not the java launcher of a JDK: the guard reads "
+		    "commands as java does", exe[0] ? exe : "nothing found");
+		return;
+	}
+	snprintf(home, sizeof(home), "%.*s", (int)(len - 9), exe);
+	for (i = 0; i < sizeof(vms) / sizeof(vms[0]); i++) {
+		snprintf(jvm, sizeof(jvm), "%s/lib/%s/libjvm.so", home, vms[i]);
+		if (stat(jvm, &st) == 0)
+			break;
+	}
+	if (i == sizeof(vms) / sizeof(vms[0]) || (g->conf.must_see_self &&
+	    g->conf.java_home != NULL && strcmp(home, g->conf.java_home))) {
+		(void)guard_finding(g, SBX_V_UNSAFE_PATH, exe, NULL,
+		    "is not the launcher of the JDK whose JVM would run (no "
+		    "lib/server/libjvm.so beside it, or another java.home)");
+		return;
+	}
+	if (gpath_check(g, exe, NULL, true, &err) != SBX_OK)
+		(void)guard_finding_err(g, exe, &err);
+	if (gpath_check(g, jvm, NULL, true, &err) != SBX_OK)
+		(void)guard_finding_err(g, jvm, &err);
+}
+
+/*
+ * A custom system class loader is made before the premains run and is
+ * asked for the Java agents' classes: it could answer with its own.
+ */
+static void
+check_system_loader(struct sbx_guard *g)
+{
+	const struct sbx_jvmargs *a = g->args;
+	bool agents = false;
+	size_t i;
+
+	for (i = 0; i < a->nitems; i++)
+		agents |= a->items[i].kind == SBX_JVM_JAVAAGENT ||
+		    a->items[i].kind == SBX_JVM_LAUNCHER_AGENT;
+	for (i = 0; agents && i < a->nopts; i++)
+		if (a->opts[i].in_effect && strncmp(a->opts[i].text,
+		    "-Djava.system.class.loader=", 27) == 0)
+			(void)guard_finding(g, SBX_V_FORBIDDEN_FLAG,
+			    a->opts[i].text, NULL, "a custom system class "
+			    "loader is asked for the Java agents' classes and "
+			    "could put its own in their place");
+}
+
 static bool
 saw_self(const struct sbx_guard *g)
 {
@@ -631,6 +704,8 @@ check_command(struct sbx_guard *g)
 		check_item(g, i);
 	if (app != SIZE_MAX && g->files[app]->launcher_agent)
 		g->items[g->args->nitems - 1].file = app;
+	check_launcher(g);
+	check_system_loader(g);
 	if (g->conf.must_see_self && !saw_self(g))
 		(void)guard_finding(g, SBX_V_INTERNAL_ERROR, g->conf.self, NULL,
 		    "the command, as java reads it, does not load this guard: "

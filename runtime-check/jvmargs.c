@@ -171,6 +171,9 @@ sbx_jvm_input_env(struct sbx_jvm_input *in, char *const *envp)
 		{ "JAVA_TOOL_OPTIONS=", &in->java_tool_options },
 		{ "_JAVA_OPTIONS=", &in->java_options },
 		{ "JDK_ALTERNATE_VM=", &in->jdk_alternate_vm },
+		{ "LD_PRELOAD=", &in->ld_preload },
+		{ "LD_AUDIT=", &in->ld_audit },
+		{ "LD_LIBRARY_PATH=", &in->ld_library_path },
 	};
 	size_t i, k;
 
@@ -443,6 +446,30 @@ expand_launcher(struct sbx_jvmargs *a, const struct sbx_jvm_input *in,
 }
 
 /*
+ * The dynamic loader's variables put native code in the JVM (and in
+ * sbx-guard itself, which can only refuse to go on): refused when set
+ * to anything.
+ */
+static int
+check_loader_vars(struct lp *p, const struct sbx_jvm_input *in)
+{
+	const struct { const char *name, *value; } v[] = {
+		{ "LD_PRELOAD", in->ld_preload },
+		{ "LD_AUDIT", in->ld_audit },
+		{ "LD_LIBRARY_PATH", in->ld_library_path },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (v[i].value != NULL && v[i].value[0] != '\0')
+			return sbx_err_reject(p->err, SBX_V_FORBIDDEN_FLAG,
+			    "%s=%s: the dynamic loader would put native code "
+			    "in the JVM that the guard cannot check",
+			    v[i].name, v[i].value);
+	return SBX_OK;
+}
+
+/*
  * java.c CheckJvmType: drop the VM type options before the main class,
  * refuse an alternate VM. The tokens that remain go to *idx.
  */
@@ -451,12 +478,15 @@ check_jvm_type(struct lp *p, const struct sbx_jvm_input *in)
 {
 	struct sbx_jvm_strs *t = &p->a->c[0].tokens;
 	size_t i;
+	int rc;
 	bool options = true;
 
 	if (in->jdk_alternate_vm != NULL)
 		return sbx_err_reject(p->err, SBX_V_FORBIDDEN_FLAG,
 		    "JDK_ALTERNATE_VM=%s: another libjvm is native code the "
 		    "guard cannot check", in->jdk_alternate_vm);
+	if ((rc = check_loader_vars(p, in)) != SBX_OK)
+		return rc;
 	if ((p->idx = calloc(t->n + 1, sizeof(*p->idx))) == NULL)
 		return sbx_err_set(p->err, SBX_ENOMEM, "out of memory");
 	for (i = 0; i < t->n; i++) {

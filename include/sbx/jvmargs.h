@@ -154,11 +154,14 @@ struct sbx_jvm_input {
 	const char	*java_tool_options;
 	const char	*java_options;		/* _JAVA_OPTIONS */
 	const char	*jdk_alternate_vm;	/* JDK_ALTERNATE_VM */
+	const char	*ld_preload;		/* LD_PRELOAD, LD_AUDIT and */
+	const char	*ld_audit;		/* LD_LIBRARY_PATH: native */
+	const char	*ld_library_path;	/* code the loader adds */
 	const char	*dir;		/* relative files are taken from
 					   here; NULL: the current folder */
 };
 
-/* Fill in the four variables from envp (NULL: the process's own). */
+/* Fill in the variables from envp (NULL: the process's own). */
 void	sbx_jvm_input_env(struct sbx_jvm_input *in, char *const *envp);
 
 /*

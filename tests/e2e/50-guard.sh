@@ -231,6 +231,42 @@ JDK_JAVA_OPTIONS=--patch-module=java.base=agents/unsigned.jar \
 	"$WORK/agents/unsigned.jar"
 refused_by_both "--upgrade-module-path" forbidden_flag \
 	"--upgrade-module-path=agents" --upgrade-module-path agents
+# A custom system class loader is asked for the agents' classes.
+refused_by_both "-Djava.system.class.loader with an agent" forbidden_flag \
+	"-Djava.system.class.loader=evil.Loader" \
+	-Djava.system.class.loader=evil.Loader -javaagent:agents/signed.jar
+# The dynamic loader's variables put native code in the JVM.
+for v in LD_PRELOAD LD_AUDIT LD_LIBRARY_PATH; do
+	env "$v=/lib/x86_64-linux-gnu/libz.so.1" bash -c '
+	    sbx-guard --policy "$1" -- java -version' _ "$POLICY" \
+	    >/dev/null 2>"$WORK/ld.err" && st=0 || st=$?
+	[ "$st" -eq 126 ] && grep -q "^sbx-guard: java: forbidden_flag: $v=" \
+	    "$WORK/ld.err" && ok "$v is refused" ||
+	    fail "$v: exit $st: $(cat "$WORK/ld.err")"
+	count guard/rejected
+done
+# Only the java launcher of a JDK reads the command as the guard does.
+run sbx-guard --policy "$POLICY" -- jar -J-javaagent:agents/evil.jar \
+	--version
+[ "$st" -eq 126 ] && ok "the jar launcher is refused" || fail "jar: $st"
+contains "and named" "$errout" "sbx-guard: jar: unsafe_path: runs "
+case "$out" in *"PREMAIN RAN"*) fail "jar ran the evil premain" ;; esac
+count guard/rejected
+run jar -J-agentpath:"$LIB"=policy="$POLICY" -J-javaagent:agents/evil.jar \
+	--version
+[ "$st" -eq 126 ] && ok "the agent refuses the jar launcher" ||
+	fail "agent in jar: $st: $errout"
+case "$out" in *"PREMAIN RAN"*) fail "jar ran the evil premain" ;; esac
+count agent/rejected
+mkdir -p fakebin
+printf '#!/bin/sh\necho FAKE JAVA RAN\n' >fakebin/java
+chmod 755 fakebin/java
+PATH=$WORK/fakebin:$PATH run sbx-guard --policy "$POLICY" -- java \
+	-javaagent:agents/signed.jar -version
+[ "$st" -eq 126 ] && ok "a script named java is refused" ||
+	fail "fake java: $st: $out"
+case "$out" in *"FAKE JAVA RAN"*) fail "the fake java ran" ;; esac
+count guard/rejected
 
 # --- every way in -------------------------------------------------------------
 E=$WORK/agents/evil.jar
