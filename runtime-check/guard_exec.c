@@ -117,6 +117,7 @@ rewrite_item(struct sbx_guard *g, size_t i, struct sbx_buf *b,
 	if (it->kind == SBX_JVM_JAVAAGENT)
 		return sbx_buf_printf(b, err, "%s%s%s%s",
 		    strncmp(opt, "-javaagent:", 11) == 0 ? "-javaagent:" :
+		    strncmp(opt, "-Xrun", 5) == 0 ? "-Xruninstrument:" :
 		    "-agentlib:instrument=", name, it->args ? "=" : "",
 		    it->args ? it->args : "");
 	if (it->kind == SBX_JVM_AGENTPATH && g->items[i].via_instrument) {

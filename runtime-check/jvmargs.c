@@ -1148,6 +1148,13 @@ classify(struct sbx_jvmargs *a, size_t i, struct sbx_err *err)
 		return item_split(a, SBX_JVM_AGENTLIB, i, t + 10, '=', err);
 	if (starts(t, "-agentpath:"))
 		return item_split(a, SBX_JVM_AGENTPATH, i, t + 11, '=', err);
+	/*
+	 * HotSpot makes a -Xrun library without JVM_OnLoad an agent, and
+	 * libinstrument reads what follows ':' as JAR[=options].
+	 */
+	if (starts(t, "-Xruninstrument:") || strcmp(t, "-Xruninstrument") == 0)
+		return item_split(a, SBX_JVM_JAVAAGENT, i, t[15] == ':' ?
+		    t + 16 : NULL, '=', err);
 	if (starts(t, "-Xrun"))
 		return item_split(a, SBX_JVM_AGENTLIB, i, t + 5, ':', err);
 	if (starts(t, "--patch-module="))

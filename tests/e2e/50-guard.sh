@@ -285,6 +285,11 @@ JAVA_TOOL_OPTIONS=-XX:VMOptionsFile=evil.opts \
 	refused_by_both "VMOptionsFile in JAVA_TOOL_OPTIONS" unsigned "$E"
 refused_by_both "-agentlib:instrument=" unsigned "$E" \
 	-agentlib:instrument=agents/evil.jar
+# HotSpot makes a -Xrun library with Agent_OnLoad an agent.
+refused_by_both "-Xruninstrument:" unsigned "$E" \
+	-Xruninstrument:agents/evil.jar
+JAVA_TOOL_OPTIONS=-Xruninstrument:agents/evil.jar=x \
+	refused_by_both "-Xruninstrument: in JAVA_TOOL_OPTIONS" unsigned "$E"
 
 # The -jar program's Launcher-Agent-Class is an agent too.
 run sbx-guard --policy sig.json -- java $NEED -jar agents/lag-unsigned.jar

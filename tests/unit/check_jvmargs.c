@@ -376,6 +376,10 @@ put_files(void)
 }
 
 static const struct cmd_case cmd_cases[] = {
+	{ { "java", "-Xruninstrument:a.jar=x=y", "-Xrunjdwp:s=y", "Main",
+	    NULL }, { 0 }, "javaagent:a.jar=x=y@the command line|"
+	    "agentlib:jdwp=s=y@the command line",
+	    "-Xruninstrument: is a Java agent, other -Xrun libraries not" },
 	{ { "java", "--patch-module", "java.base=p1.jar::p2.jar", "Main",
 	    NULL }, { 0 }, "patch-jar:p1.jar=java.base@the command line|"
 	    "patch-jar:p2.jar=java.base@the command line",
