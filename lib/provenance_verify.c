@@ -237,9 +237,9 @@ sbx_provenance_verify(struct sbx_prov_result *r, const char *path,
 	return rc;
 }
 
-/* Record a refusal (or a failure to check) in the verdict. */
-static int
-verdict_fail(struct sbx_artifact_verdict *v, int rc, struct sbx_err *err)
+int
+sbx_artifact_verdict_fail(struct sbx_artifact_verdict *v, int rc,
+    struct sbx_err *err)
 {
 	v->accepted = false;
 	v->by = SBX_SIGNED_NONE;
@@ -351,7 +351,7 @@ sbx_artifact_verify_fd(struct sbx_artifact_verdict *v, int fd,
 	rc = SBX_OK;
 done:
 	if (rc != SBX_OK)
-		return verdict_fail(v, rc, err);
+		return sbx_artifact_verdict_fail(v, rc, err);
 	return SBX_OK;
 }
 
@@ -366,7 +366,7 @@ sbx_artifact_verify(struct sbx_artifact_verdict *v, const char *path,
 		v->is_jar = sbx_is_jar_name(path);
 		rc = sbx_err_set(err, SBX_EIO, "%s: %s", path,
 		    strerror(errno));
-		return verdict_fail(v, rc, err);
+		return sbx_artifact_verdict_fail(v, rc, err);
 	}
 	rc = sbx_artifact_verify_fd(v, fd, path, o, err);
 	close(fd);

@@ -357,10 +357,9 @@ Agent_OnLoad(JavaVM *vm, char *options, void *reserved)
 		 */
 		_exit(SBX_GUARD_REFUSED_STATUS);
 	}
-	/* The reporter will need the full library: it must be there. */
+	/* The reporter must be able to write what it will have to. */
 	if (sbx_guard_verdict(A.g) == SBX_GUARD_ACCEPTED &&
-	    sbx_guard_records(A.g) && (sbx_lazy_full_ready(&err) != SBX_OK ||
-	    sbx_guard_can_record(A.g, &err) != SBX_OK)) {
+	    sbx_lazy_recorder_ready(A.g, &err) != SBX_OK) {
 		say("cannot record this start: %s", err.msg);
 		if (!sbx_guard_audit_mode(A.g))
 			_exit(SBX_GUARD_REFUSED_STATUS);

@@ -72,8 +72,8 @@ full_find_once(void)
 	full_fd = sbx_lazy_find(FULL_NAME, &full_err);
 }
 
-int
-sbx_lazy_full_ready(struct sbx_err *err)
+static int
+full_ready(struct sbx_err *err)
 {
 	pthread_once(&find_once, full_find_once);
 	if (full_fd != -1)
@@ -86,7 +86,7 @@ full_load_once(void)
 {
 	void *h;
 
-	if (sbx_lazy_full_ready(NULL) != SBX_OK ||
+	if (full_ready(NULL) != SBX_OK ||
 	    (h = sbx_lazy_load(full_fd, FULL_NAME, &full_err)) == NULL)
 		return;
 #define SYM(f, name)	sbx_lazy_sym(h, &F.f, name)
@@ -106,6 +106,18 @@ full_load_once(void)
 	if (!full_ok)
 		sbx_err_set(&full_err, SBX_EIO, "%s: a function is missing: "
 		    "not the one built with this guard", FULL_NAME);
+}
+
+int
+sbx_lazy_recorder_ready(const struct sbx_guard *g, struct sbx_err *err)
+{
+	int rc;
+
+	if (!sbx_guard_records(g))
+		return SBX_OK;
+	if ((rc = full_ready(err)) != SBX_OK)
+		return rc;
+	return sbx_guard_can_record(g, err);
 }
 
 /* Load the full library once, from any thread; SBX_OK or why not. */

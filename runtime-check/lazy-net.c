@@ -217,7 +217,7 @@ sbx_bundle_verify(struct sbx_artifact_verdict *v, const char *path,
 	int rc;
 
 	if ((rc = net_load(err)) != SBX_OK)
-		return rc;
+		return sbx_artifact_verdict_fail(v, rc, err);
 	return N.bundle_verify(v, path, o, err);
 }
 
@@ -229,6 +229,6 @@ sbx_bundle_install(struct sbx_artifact_verdict *v, const char *path,
 	int rc;
 
 	if ((rc = net_load(err)) != SBX_OK)
-		return rc;
+		return sbx_artifact_verdict_fail(v, rc, err);
 	return N.bundle_install(v, path, dir, o, err);
 }

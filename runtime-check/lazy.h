@@ -39,11 +39,15 @@ const char *sbx_lazy_build_id(void);
 bool	 sbx_lazy_sym(void *h, void *fn, const char *name);
 
 /*
- * In the front ends only (runtime-check/lazy-full.c): is the full
- * library there and safe to load? Checked once, before a start whose
- * event it must write is let through; it keeps the file open for the
- * later load.
+ * In the front ends only (runtime-check/lazy-full.c): can the event of
+ * an accepted start be written later? SBX_OK when the policy records
+ * nothing; else the full library must be there, safe and of this build
+ * (its file is kept open for the later load), and the audit file
+ * writable (sbx_guard_can_record()). Checked before the start is let
+ * through; "cannot record this start" is the caller's to say.
  */
-int	 sbx_lazy_full_ready(struct sbx_err *err);
+struct sbx_guard;
+int	 sbx_lazy_recorder_ready(const struct sbx_guard *g,
+	    struct sbx_err *err);
 
 #endif

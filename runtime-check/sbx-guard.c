@@ -159,8 +159,7 @@ need_recorder(const struct sbx_guard *g)
 	struct sbx_err err = { 0 };
 	char msg[sizeof(err.msg) + 64];
 
-	if (sbx_lazy_full_ready(&err) == SBX_OK &&
-	    sbx_guard_can_record(g, &err) == SBX_OK)
+	if (sbx_lazy_recorder_ready(g, &err) == SBX_OK)
 		return;
 	snprintf(msg, sizeof(msg), "cannot record this start: %s", err.msg);
 	if (!sbx_guard_audit_mode(g))
@@ -189,10 +188,9 @@ check(const struct opts *o, struct sbx_jvm_input *in)
 
 	/* A violation is on record before the JVM runs, if it runs. */
 	if (sbx_guard_verdict(g) == SBX_GUARD_ACCEPTED) {
-		if (sbx_guard_records(g)) {
-			need_recorder(g);
+		need_recorder(g);
+		if (sbx_guard_records(g))
 			report_later(g, o);
-		}
 	} else if (report(g, o) != SBX_OK && !sbx_guard_audit_mode(g))
 		exit(EXIT_REFUSED);
 	if (rc != SBX_OK)

@@ -416,18 +416,6 @@ name_source(struct sbx_artifact_verdict *v, const struct stage *s,
 }
 
 static int
-fail(struct sbx_artifact_verdict *v, int rc, struct sbx_err *err)
-{
-	v->accepted = false;
-	v->by = SBX_SIGNED_NONE;
-	v->violation = rc == SBX_EREJECT && err != NULL ? err->violation :
-	    SBX_V_INTERNAL_ERROR;
-	if (err != NULL)
-		snprintf(v->reason, sizeof(v->reason), "%s", err->msg);
-	return rc;
-}
-
-static int
 bring(struct stage *s, const char *src, const struct sbx_deploy_opts *d,
     const struct sbx_artifact_opts *o, struct sbx_err *err)
 {
@@ -459,7 +447,7 @@ check_and_put(struct sbx_artifact_verdict *v, struct sbx_deploy_result *res,
 		rc = sbx_artifact_verify(v, s->art, &ao, err);
 	if (rc == SBX_OK && !res->bundle && s->dest[0] != '\0' &&
 	    (rc = put_file(s, err)) != SBX_OK)
-		return fail(v, rc, err);
+		return sbx_artifact_verdict_fail(v, rc, err);
 	if (rc == SBX_OK && s->dest[0] != '\0')
 		snprintf(res->installed, sizeof(res->installed), "%s",
 		    s->dest);
@@ -487,7 +475,7 @@ sbx_deploy_run(struct sbx_artifact_verdict *v, struct sbx_deploy_result *res,
 	if ((rc = plan(&s, res, src, d, err)) != SBX_OK ||
 	    (rc = make_stage(&s, err)) != SBX_OK ||
 	    (rc = bring(&s, src, d, o, err)) != SBX_OK) {
-		fail(v, rc, err);
+		(void)sbx_artifact_verdict_fail(v, rc, err);
 		goto done;
 	}
 	v->is_jar = sbx_is_jar_name(s.name);

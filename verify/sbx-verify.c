@@ -278,13 +278,6 @@ verify_one(struct result *r, const struct opts *o,
 	if (r->rc == SBX_OK && o->deploy.dest != NULL)
 		snprintf(r->installed, sizeof(r->installed), "%s",
 		    res.installed);
-	/* A check that could not run has no verdict: its error says why. */
-	if (r->rc != SBX_OK && r->v.reason[0] == '\0') {
-		snprintf(r->v.reason, sizeof(r->v.reason), "%s", r->err.msg);
-		if (r->v.violation == SBX_V_NONE)
-			r->v.violation = r->err.violation != SBX_V_NONE ?
-			    r->err.violation : SBX_V_INTERNAL_ERROR;
-	}
 	/* Never the URL as given: it may hold a password or a signature. */
 	if (deploy) {
 		snprintf(r->source, sizeof(r->source), "%s", res.source);

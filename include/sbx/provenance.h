@@ -288,6 +288,14 @@ int	sbx_artifact_verify(struct sbx_artifact_verdict *v, const char *path,
  * open), named path: a guard that hands fd on knows that exactly the
  * bytes it checked are used.
  */
+/*
+ * Record a refusal, or a failure to check, in v (not accepted, the
+ * violation from err, internal_error for a failure, err's message as the
+ * reason) and return rc: for whatever produces a verdict.
+ */
+int	sbx_artifact_verdict_fail(struct sbx_artifact_verdict *v, int rc,
+	    struct sbx_err *err);
+
 int	sbx_artifact_verify_fd(struct sbx_artifact_verdict *v, int fd,
 	    const char *path, const struct sbx_artifact_opts *o,
 	    struct sbx_err *err);

@@ -58,6 +58,15 @@ expect 3 "sbx-verify alone cannot fetch, and says why" \
 	--fetch https://127.0.0.1:1/agent.jar --install "$WORK/got.jar"
 case "$errout" in *"cannot load libsbx-net.so"*) ok "it names the library" ;;
 *) fail "sbx-verify alone: $errout" ;; esac
+tar czf bundle.tar.gz agent.jar
+run verify-alone/sbx-verify --json --keyring keyring.json bundle.tar.gz
+[ "$st" -eq 3 ] && ok "a bundle without the library: exit 3" ||
+	fail "bundle alone: exit $st"
+[ "$(printf '%s' "$out" | jq -r '.results[0].reason')" != "" ] &&
+    printf '%s' "$out" | jq -r '.results[0].reason' |
+    grep -q '^cannot load libsbx-net.so' &&
+	ok "and the JSON verdict gives the reason" ||
+	fail "bundle alone JSON: $out"
 if libs "$SBX_BIN/libsbxguard-full.so" | grep -q libcrypto &&
     ! libs "$SBX_BIN/libsbxguard-full.so" | grep -qE 'libcurl|libgit2'
 then ok "the full library links OpenSSL, not libcurl or libgit2"
